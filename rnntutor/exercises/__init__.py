@@ -1,0 +1,60 @@
+"""Automatic checkers for the book's exercises, one module per chapter.
+
+A checker calls the learner's function on test inputs, compares it with the
+package's own answer and prints a verdict. It returns ``True`` or ``False`` so tests
+and notebooks can assert on it. It never raises because of the learner's code: an
+exception becomes a message that says what went wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def passed(exercise: str, detail: str = "") -> bool:
+    """Print the success line of ``exercise`` and return ``True``."""
+    print(f"✅ {exercise}: correct." + (f" {detail}" if detail else ""))
+    return True
+
+
+def failed(exercise: str, why: str, hint: str = "") -> bool:
+    """Print why ``exercise`` is not solved yet (and a hint) and return ``False``."""
+    print(f"❌ {exercise}: {why}" + (f"\n   Hint: {hint}" if hint else ""))
+    return False
+
+
+class LearnerError(Exception):
+    """The learner's function raised; the message explains what happened."""
+
+
+def call_learner(fn: Callable[..., Any], *args, **kwargs) -> Any:
+    """Call the learner's ``fn``; turn any exception into a readable ``LearnerError``."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as exc:
+        raise LearnerError("not implemented yet (the function still raises NotImplementedError).") from exc
+    except Exception as exc:
+        raise LearnerError(f"your function raised {type(exc).__name__}: {exc}") from exc
+
+
+def compare_arrays(got: Any, expected: np.ndarray, what: str, atol: float = 1e-8) -> str | None:
+    """Return ``None`` if ``got`` equals ``expected`` (shape and values), else the reason."""
+    try:
+        got = np.asarray(got)
+    except Exception:
+        return f"{what} should be an array, got {type(got).__name__}"
+    if got.shape != expected.shape:
+        return f"{what} has shape {got.shape}, expected {expected.shape}"
+    if got.dtype.kind not in "biuf" and expected.dtype.kind in "biuf":
+        return f"{what} has dtype {got.dtype}, expected a numeric array"
+    if not np.allclose(got, expected, atol=atol, rtol=0):
+        bad = np.argwhere(~np.isclose(got, expected, atol=atol, rtol=0))
+        first = tuple(int(i) for i in bad[0])
+        return (
+            f"{what} differs at {len(bad)} position(s); first at index {first}: "
+            f"got {got[first]!r}, expected {expected[first]!r}"
+        )
+    return None

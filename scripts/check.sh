@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run every check: lint, package tests, notebook outputs (nbval), the book build with
+# warnings as errors, and a headless-browser check of every built page.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RNNTUTOR_PROGRESS=0
+
+timings=()
+step() {  # step NAME COMMAND...: run COMMAND, record its wall time
+  local name=$1; shift
+  echo; echo "==> $name"
+  local start=$SECONDS
+  "$@"
+  timings+=("$(printf '%-34s %5d s' "$name" $((SECONDS - start)))")
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  echo "chromium not found: installing Debian's chromium"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+total_start=$SECONDS
+step "set up .venv"                    bash scripts/setup_env.sh
+step "ruff"                            bash -c ".venv/bin/ruff check . && .venv/bin/ruff format --check ."
+step "pytest tests/"                   .venv/bin/python -m pytest tests -q --junitxml=_build/junit/tests.xml
+step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -q \
+                                         --nbval-sanitize-with book/nbval_sanitize.cfg --junitxml=_build/junit/nbval.xml
+step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_book.sh
+step "install chromium if missing"     ensure_chromium
+step "browser check of every page"     .venv/bin/python scripts/browser_check.py _build/html
+
+echo; echo "==> timings"
+printf '%s\n' "${timings[@]}"
+printf '%-34s %5d s\n' "total" $((SECONDS - total_start))
+echo "All checks passed."
+# One closing line for all pytest runs (package tests and notebook cells).
+.venv/bin/python - <<'PY'
+import xml.etree.ElementTree as ET
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for name in ("tests", "nbval"):
+    for suite in ET.parse(f"_build/junit/{name}.xml").getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+failed = totals["failures"] + totals["errors"]
+passed = totals["tests"] - failed - totals["skipped"]
+print(f"{passed} passed, {failed} failed, {totals['skipped']} skipped")
+PY
