@@ -14,11 +14,12 @@ step() {  # step NAME COMMAND...: run COMMAND, record its wall time
   timings+=("$(printf '%-34s %5d s' "$name" $((SECONDS - start)))")
 }
 
-ensure_chromium() {
-  command -v chromium >/dev/null && return
-  echo "chromium not found: installing Debian's chromium"
+ensure_chromium() {  # Debian's chromium, and an emoji font for the checkers' ✅/❌ in screenshots
+  dpkg -s chromium fonts-noto-color-emoji >/dev/null 2>&1 && return
+  echo "installing Debian's chromium and fonts-noto-color-emoji"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 }
 
 total_start=$SECONDS

@@ -1,0 +1,252 @@
+"""The one training loop used by every chapter and by the command line.
+
+``fit(model, train_loader, epochs=..., lr=...)`` trains with a cross-entropy loss (or
+``loss_fn``), gradient-norm clipping and a progress bar, on any device, and returns a
+:class:`History`. ``evaluate`` reports loss and accuracy. Checkpoints (weights + config
++ metrics, sha256-verified) are in :mod:`rnntutor.checkpoint` and re-exported here.
+
+The progress bar (tqdm) shows the running loss and accuracy. It is off when
+``RNNTUTOR_PROGRESS=0`` (the tests and notebooks set it) or when the output is not
+interactive (not a terminal and not a Jupyter kernel); ``progress=True/False`` overrides.
+
+Same seed, same machine, same data order -> the same numbers: ``fit`` seeds Python,
+NumPy and torch with ``seed`` before the first step (the loader's shuffling has its
+own seed, see :func:`rnntutor.data.make_loader`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnntutor.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
+from rnntutor.device import get_device, seed_everything
+
+__all__ = [
+    "CheckpointError",
+    "DivergenceError",
+    "History",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "make_optimizer",
+    "progress_enabled",
+    "read_checkpoint",
+    "save_checkpoint",
+]
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+class DivergenceError(FloatingPointError):
+    """The loss or the gradient became NaN or infinite: training diverged."""
+
+
+@dataclass
+class History:
+    """Per-epoch record of a :func:`fit` run; ``val_*`` entries are ``None`` without a validation set.
+
+    ``grad_norm`` is the mean gradient norm *before* clipping, ``seconds`` the wall time
+    of each epoch.
+    """
+
+    epoch: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The history as a dict of lists (JSON-friendly)."""
+        return asdict(self)
+
+    def last(self) -> dict:
+        """The last epoch's numbers as a dict."""
+        return {k: v[-1] for k, v in self.as_dict().items() if v}
+
+    def plot(self, *, title: str | None = None):
+        """Plot loss and accuracy curves (training and validation); return the figure."""
+        from rnntutor.plot import plot_history
+
+        return plot_history(self, title=title)
+
+
+def progress_enabled(progress: bool | None = None) -> bool:
+    """Whether to show a progress bar: ``progress`` if given, else environment and terminal decide."""
+    if progress is not None:
+        return bool(progress)
+    if os.environ.get("RNNTUTOR_PROGRESS", "").strip() == "0":
+        return False
+    if "ipykernel" in sys.modules:
+        return True
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def make_optimizer(model: nn.Module, optimizer, lr: float) -> torch.optim.Optimizer:
+    """An optimizer by name (``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``), or the one given."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+
+
+def _check_positive(name: str, value, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if not ok:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+def _default_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(out, y)
+
+
+def _correct(out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
+    """Number of correct predictions and of predictions, for class labels or binary targets."""
+    if out.dim() == y.dim() + 1 and not y.is_floating_point():  # logits (B, C), labels (B,)
+        return (out.argmax(dim=-1) == y).sum().item(), y.numel()
+    if out.shape == y.shape:  # binary targets in {0, 1} with logits
+        return ((out > 0) == (y > 0.5)).sum().item(), y.numel()
+    return float("nan"), 0
+
+
+def _diverged(what: str, value: float, epoch: int, batch: int, lr: float, clip) -> DivergenceError:
+    hint = f"lower the learning rate (e.g. lr={lr / 10:.3g})"
+    hint += " or enable gradient clipping (clip=1.0)" if not clip else f" or clip harder (clip={clip / 10:.3g})"
+    return DivergenceError(f"training diverged: the {what} became {value} at epoch {epoch}, batch {batch}; {hint}")
+
+
+def fit(
+    model: nn.Module,
+    train_loader,
+    *,
+    epochs: int,
+    lr: float,
+    optimizer="adam",
+    clip: float | None = 1.0,
+    device="auto",
+    val_loader=None,
+    seed: int = 0,
+    progress: bool | None = None,
+    loss_fn: Callable | None = None,
+) -> History:
+    """Train ``model`` on ``(x, y)`` batches; return the :class:`History`.
+
+    ``loss_fn(output, y)`` defaults to cross-entropy on logits ``(B, C)`` and labels
+    ``(B,)``. Each step: forward, loss, backward, clip the global gradient norm to
+    ``clip`` (``None`` or ``0``: no clipping), optimizer step. A NaN or infinite loss or
+    gradient norm stops training with a :class:`DivergenceError`. The model is moved to
+    ``device`` (``"auto"``: GPU if there is one) and stays there.
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    _check_positive("lr", lr)
+    _check_positive("clip", clip or None, allow_none=True)
+    dev = get_device(device)
+    seed_everything(seed)
+    model.to(dev)
+    opt = make_optimizer(model, optimizer, lr)
+    loss_fn = loss_fn or _default_loss
+    show = progress_enabled(progress)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        total_loss, correct, count, n_batches, norms = 0.0, 0.0, 0, 0, 0.0
+        bar = _bar(train_loader, show, f"epoch {epoch}/{epochs}")
+        for batch, (x, y) in enumerate(bar, start=1):
+            x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+            out = model(x)
+            loss = loss_fn(out, y)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise _diverged("loss", value, epoch, batch, lr, clip)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            params = [p for p in model.parameters() if p.grad is not None]
+            if clip:
+                norm = nn.utils.clip_grad_norm_(params, clip).item()
+            else:
+                norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params])).item()
+            if not math.isfinite(norm):
+                raise _diverged("gradient norm", norm, epoch, batch, lr, clip)
+            opt.step()
+            ok, n = _correct(out.detach(), y)
+            total_loss += value * len(y)
+            correct += ok
+            count += len(y)
+            norms += norm
+            n_batches += 1
+            if show:
+                bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / max(count, 1):.3f}")
+        if count == 0:
+            raise ValueError("train_loader yielded no batches")
+        history.epoch.append(epoch)
+        history.train_loss.append(total_loss / count)
+        history.train_acc.append(correct / count)
+        history.grad_norm.append(norms / n_batches)
+        if val_loader is not None:
+            val = evaluate(model, val_loader, device=dev, loss_fn=loss_fn)
+            history.val_loss.append(val["loss"])
+            history.val_acc.append(val["accuracy"])
+        else:
+            history.val_loss.append(None)
+            history.val_acc.append(None)
+        history.seconds.append(time.perf_counter() - start)
+        if show:
+            tail = "" if val_loader is None else f", val loss {history.val_loss[-1]:.4f} acc {history.val_acc[-1]:.3f}"
+            bar.write(f"epoch {epoch}: loss {history.train_loss[-1]:.4f} acc {history.train_acc[-1]:.3f}{tail}")
+            bar.close()
+    return history
+
+
+def _bar(loader, show: bool, desc: str):
+    if not show:
+        return loader
+    from tqdm.auto import tqdm
+
+    return tqdm(loader, desc=desc, leave=False, dynamic_ncols=True)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, device="auto", *, loss_fn: Callable | None = None) -> dict:
+    """Mean loss and accuracy of ``model`` over ``loader``: ``{"loss", "accuracy", "n"}``.
+
+    The model is moved to ``device`` and put in eval mode for the pass (its previous
+    mode is restored afterwards).
+    """
+    dev = get_device(device)
+    loss_fn = loss_fn or _default_loss
+    was_training = model.training
+    model.to(dev).eval()
+    total_loss, correct, count = 0.0, 0.0, 0
+    try:
+        for x, y in loader:
+            x, y = x.to(dev), y.to(dev)
+            out = model(x)
+            total_loss += loss_fn(out, y).item() * len(y)
+            ok, _ = _correct(out, y)
+            correct += ok
+            count += len(y)
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("loader yielded no batches")
+    return {"loss": total_loss / count, "accuracy": correct / count, "n": count}
