@@ -170,6 +170,7 @@ def fit(
         model.train()
         start = time.perf_counter()
         total_loss, correct, count, n_batches, norms = 0.0, 0.0, 0, 0, 0.0
+        n_pred = 0  # predictions scored: B for class labels, B*T for per-step labels
         bar = _bar(train_loader, show, f"epoch {epoch}/{epochs}")
         for batch, (x, y) in enumerate(bar, start=1):
             x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
@@ -191,16 +192,17 @@ def fit(
             ok, n = _correct(out.detach(), y)
             total_loss += value * len(y)
             correct += ok
+            n_pred += n
             count += len(y)
             norms += norm
             n_batches += 1
             if show:
-                bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / max(count, 1):.3f}")
+                bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / max(n_pred, 1):.3f}")
         if count == 0:
             raise ValueError("train_loader yielded no batches")
         history.epoch.append(epoch)
         history.train_loss.append(total_loss / count)
-        history.train_acc.append(correct / count)
+        history.train_acc.append(correct / n_pred if n_pred else float("nan"))
         history.grad_norm.append(norms / n_batches)
         if val_loader is not None:
             val = evaluate(model, val_loader, device=dev, loss_fn=loss_fn)
@@ -236,17 +238,19 @@ def evaluate(model: nn.Module, loader, device="auto", *, loss_fn: Callable | Non
     loss_fn = loss_fn or _default_loss
     was_training = model.training
     model.to(dev).eval()
-    total_loss, correct, count = 0.0, 0.0, 0
+    total_loss, correct, count, n_pred = 0.0, 0.0, 0, 0
     try:
         for x, y in loader:
             x, y = x.to(dev), y.to(dev)
             out = model(x)
             total_loss += loss_fn(out, y).item() * len(y)
-            ok, _ = _correct(out, y)
+            ok, n = _correct(out, y)
             correct += ok
+            n_pred += n
             count += len(y)
     finally:
         model.train(was_training)
     if count == 0:
         raise ValueError("loader yielded no batches")
-    return {"loss": total_loss / count, "accuracy": correct / count, "n": count}
+    accuracy = correct / n_pred if n_pred else float("nan")
+    return {"loss": total_loss / count, "accuracy": accuracy, "n": count}

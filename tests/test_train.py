@@ -175,3 +175,25 @@ def test_other_bad_files(tmp_path, saved):
     with pytest.raises(train.CheckpointError, match="expected sha256"):
         train.load_checkpoint(path, sha256="0" * 64)
     np.testing.assert_equal(train.load_checkpoint(path)[2]["test_accuracy"], 0.5)
+
+
+class _PerStepLabeller(torch.nn.Module):
+    """Predicts class 1 at every step: logits (B, T, 2)."""
+
+    def forward(self, x):
+        logits = torch.zeros(x.shape[0], x.shape[1], 2)
+        logits[..., 1] = 1.0
+        return logits
+
+
+def test_accuracy_of_per_step_labels_counts_every_step():
+    x = torch.zeros(4, 3, 1)
+    y = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 0, 0], [1, 1, 0]])  # 6 of 12 labels are 1
+    loader = [(x, y)]
+
+    def loss_fn(out, target):
+        return F.cross_entropy(out.reshape(-1, 2), target.reshape(-1))
+
+    result = train.evaluate(_PerStepLabeller(), loader, device="cpu", loss_fn=loss_fn)
+    assert result["accuracy"] == pytest.approx(0.5)
+    assert result["n"] == 4
