@@ -680,9 +680,79 @@ def plot_recall(recalls: dict, *, counts=None, title: str | None = None) -> Figu
     ax.set_xticks(np.arange(n_classes), names)
     ax.set_xlabel("class" + ("" if counts is None else " (training examples)"))
     ax.set_ylabel("recall")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper right", ncols=len(labels))
     if title:
         ax.set_title(title, fontsize=10)
     return fig
+
+
+# ----------------------------------------------------------------------------- Chapter 3: image generation
+
+
+def plot_context_maps(maps: dict, pixel: tuple[int, int], *, size: float = 2.4, title: str | None = None) -> Figure:
+    """Show, for one target ``pixel`` ``(r, c)``, which pixels each model's prediction uses.
+
+    ``maps`` is ``{name: (H, W) bool}`` (True = in the context); the target pixel is drawn
+    in red, the context in blue, the rest of the past in light grey and the future white.
+    """
+    n = len(maps)
+    fig, axes = plt.subplots(1, n, figsize=(size * n, size + 0.5), squeeze=False)
+    r0, c0 = pixel
+    for ax, (name, ctx) in zip(axes[0], maps.items(), strict=True):
+        ctx = np.asarray(ctx, dtype=bool)
+        h, w = ctx.shape
+        past = (np.arange(h * w) < r0 * w + c0).reshape(h, w)
+        rgb = np.ones((h, w, 3))
+        rgb[past] = (0.88, 0.88, 0.88)
+        rgb[ctx] = (0.25, 0.45, 0.85)
+        rgb[r0, c0] = (0.85, 0.15, 0.15)
+        ax.imshow(rgb)
+        ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
+        ax.grid(which="minor", color="white", linewidth=0.5)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        ax.set_title(name, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_occluded(images, known_mask) -> np.ndarray:
+    """Images ``(N, H, W)`` with the unknown pixels (``known_mask`` False) set to 0.5 grey, for display."""
+    images = np.asarray(images, dtype=np.float32)
+    mask = np.broadcast_to(np.asarray(known_mask, dtype=bool), images.shape)
+    return np.where(mask, images, 0.5).astype(np.float32)
+
+
+def plot_completions(originals, known_mask, completions, *, size: float = 1.1, title: str | None = None) -> Figure:
+    """Three rows: the originals, what the model was given (unknown pixels grey), its completions."""
+    originals = np.asarray(originals, dtype=np.float32)
+    shown = np.concatenate([originals, show_occluded(originals, known_mask), np.asarray(completions, np.float32)])
+    n = originals.shape[0]
+    titles = ["original"] * n + ["given"] * n + ["completed"] * n
+    return plot_image_grid(shown, titles=titles, ncols=n, size=size, suptitle=title)
+
+
+def plot_generation_steps(
+    frames, *, image: int = 0, n_frames: int = 8, size: float = 1.3, title: str | None = None
+) -> Figure:
+    """One sampled image at ``n_frames`` moments of generation; ``frames`` ``(S, N, H, W)`` from ``sample_steps``.
+
+    Pixels not generated yet are shown grey (0.5).
+    """
+    frames = np.asarray(frames, dtype=np.float32)[:, image]  # (S, H, W)
+    s, h, w = frames.shape
+    picks = np.unique(np.linspace(0, s - 1, n_frames).round().astype(int))
+    per_frame = h * w / s  # pixels generated per stored frame
+    shown, titles = [], []
+    for k in picks:
+        done = int(round((k + 1) * per_frame))
+        img = frames[k].copy()
+        img.reshape(-1)[done:] = 0.5
+        shown.append(img)
+        titles.append(f"{done} px")
+    return plot_image_grid(np.stack(shown), titles=titles, ncols=len(shown), size=size, suptitle=title)

@@ -37,7 +37,7 @@ def check_array(
         expected = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
         if x.ndim != len(shape):
             raise ValueError(f"{name} must have shape {expected} ({len(shape)} dims), got shape {x.shape}")
-        for axis, (want, got) in enumerate(zip(shape, x.shape)):
+        for axis, (want, got) in enumerate(zip(shape, x.shape, strict=True)):
             if isinstance(want, int) and want != got:
                 raise ValueError(
                     f"{name} must have shape {expected}, got shape {x.shape} (axis {axis} is {got}, expected {want})"

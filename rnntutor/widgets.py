@@ -229,3 +229,60 @@ def spectral_radius_explorer(*, hidden_size: int = 32, steps: int = 60, seed: in
         plt.close(fig)
 
     return widgets.interactive(show, rho=rho, scale=scale)
+
+
+# ----------------------------------------------------------------------------- Chapter 3: sampler
+
+OCCLUSIONS = ("none (sample)", "bottom half", "right half", "centre block")
+"""Occlusion masks offered by :func:`sampler_explorer`."""
+
+
+def occlusion_mask(kind: str, image_shape):
+    """``(H, W)`` bool known-pixel mask: True where the pixel is given, False where it is to be filled in."""
+    import numpy as np
+
+    h, w = image_shape
+    known = np.ones((h, w), dtype=bool)
+    if kind == "none (sample)":
+        known[:] = False
+    elif kind == "bottom half":
+        known[h // 2 :] = False
+    elif kind == "right half":
+        known[:, w // 2 :] = False
+    elif kind == "centre block":
+        known[h // 4 : h - h // 4, w // 4 : w - w // 4] = False
+    else:
+        raise ValueError(f"unknown occlusion {kind!r}: expected one of {', '.join(map(repr, OCCLUSIONS))}")
+    return known
+
+
+def sampler_explorer(model, images, *, n: int = 6) -> widgets.interactive:
+    """Sample from a generative ``model`` or complete occluded ``images`` with temperature and seed controls.
+
+    ``images`` ``(N, H, W)`` binary: the first ``n`` are occluded for completion.
+    """
+    from IPython.display import display
+
+    from rnntutor.plot import plot_completions, plot_image_grid
+
+    images = check_array(images, "images", shape=("N", "H", "W"))[:n]
+
+    def show(temperature, seed, occlusion) -> None:
+        known = occlusion_mask(occlusion, model.image_shape)
+        if not known.any():
+            out = model.sample(len(images), temperature=temperature, seed=seed)
+            fig = plot_image_grid(out, ncols=len(out), suptitle=f"samples, temperature {temperature:.2f}, seed {seed}")
+        else:
+            out = model.complete(images, known, temperature=temperature, seed=seed)
+            fig = plot_completions(images, known, out, title=f"{occlusion}, temperature {temperature:.2f}")
+        display(fig)
+        plt.close(fig)
+
+    return widgets.interactive(
+        show,
+        temperature=widgets.FloatSlider(
+            value=1.0, min=0.2, max=2.0, step=0.1, description="temperature", continuous_update=False
+        ),
+        seed=widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False),
+        occlusion=widgets.Dropdown(options=list(OCCLUSIONS), value="bottom half", description="occlusion"),
+    )

@@ -27,7 +27,7 @@ step "set up .venv"                    bash scripts/setup_env.sh
 step "ruff"                            bash -c ".venv/bin/ruff check . && .venv/bin/ruff format --check ."
 step "pytest tests/"                   .venv/bin/python -m pytest tests -q --junitxml=_build/junit/tests.xml
 step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -q \
-                                         --nbval-sanitize-with book/nbval_sanitize.cfg --junitxml=_build/junit/nbval.xml
+                                         --nbval-sanitize-with book/nbval_sanitize.cfg --nbval-cell-timeout=300 --junitxml=_build/junit/nbval.xml
 step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_book.sh
 step "install chromium if missing"     ensure_chromium
 step "browser check of every page"     .venv/bin/python scripts/browser_check.py _build/html

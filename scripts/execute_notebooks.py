@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def execute(path: Path, timeout: int = 900) -> float:
+def execute(path: Path, timeout: int = 300) -> float:
     """Execute one notebook in its own folder and write it back; return seconds taken."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -41,8 +41,15 @@ def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "book").rglob("*.ipynb"))
     paths = [p for p in paths if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts]
     for path in paths:
-        seconds = execute(path)
-        print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s")
+        for attempt in (1, 2):  # a kernel that stops answering is a timeout, not a hang
+            try:
+                seconds = execute(path)
+                break
+            except TimeoutError as exc:
+                if attempt == 2:
+                    raise
+                print(f"{path.relative_to(ROOT)}: {type(exc).__name__}: {exc}; executing it again")
+        print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True)
     return 0
 
 

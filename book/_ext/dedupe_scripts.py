@@ -2,8 +2,9 @@
 
 With Jupyter Book 1.0.4 and sphinx-thebe 0.3.1 the thebe configuration script is
 added twice, and the second copy fails in the browser ("Identifier 'THEBE_JS_URL'
-has already been declared"). Inline scripts are registered
-once with filename "" and once with None, which Sphinx does not recognise as equal. The browser check treats script errors as failures.
+has already been declared").
+The copies are registered once with filename "" and once with None, which Sphinx
+does not recognise as equal. The browser check treats script errors as failures.
 """
 
 from __future__ import annotations

@@ -72,91 +72,138 @@ def gru_scratch(x: Tensor, h0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 class _LSTMRecurrence(torch.autograd.Function):
-    """The recurrent part of an LSTM layer with a hand-written, time-batched backward.
+    """One LSTM layer (one direction) over a chunk of steps, with a hand-written backward.
 
     Everything inside is **transposed** (hidden units in rows, batch in columns), and the
     gate blocks are reordered to ``o, i, f, g``: then the three sigmoid gates are one
     contiguous block of rows, the tanh gate another, and the elementwise operations run
-    on contiguous memory (strided slices are about twice as slow on a CPU).
+    on contiguous memory (strided slices are slower on a CPU).
 
-    Inputs: ``xp (4H, T, B)`` the hoisted pre-activations ``W_i* x_t + b_i* + b_h*`` and
-    ``w_hh (4H, H)``, both in the ``o, i, f, g`` order; ``h0, c0 (H, B)``.
-    Forward, per step: ``a_t = xp_t + W_hh h_{t-1}`` (one ``addmm``), the gate
-    nonlinearities and the cell update of :func:`rnntutor.nn.cells.lstm_step`.
-    Returns ``hs (H, T, B)``, ``h_T, c_T (H, B)``.
+    Inputs: ``x (T, B, I)``, ``w_x (4H, I)`` (``W_ih``, with the bias as an extra column when
+    ``x`` carries a constant 1, see :func:`lstm_fused`) and ``w_hh (4H, H)``, their rows in
+    the ``o, i, f, g`` order; ``h0, c0 (H, B)``. Returns ``hs (T, H, B)``, ``h_T, c_T (H, B)``.
+
+    Forward: first the input projection ``a_t = W_ih x_t + b`` of *all* steps, one batched
+    product into the gate buffer ``a (T, 4H, B)``. Then per step one ``addmm_`` adds
+    ``W_hh h_{t-1}`` in place, and six elementwise operations apply the equations of
+    :func:`rnntutor.nn.cells.lstm_step`::
+
+        o, i, f = σ(a_t[o, i, f])     g = tanh(a_t[g])
+        c_t = i ⊙ g + f ⊙ c_{t-1}      h_t = o ⊙ tanh(c_t)
+
+    Each result is written (``out=``, or in place) into storage allocated before the loop,
+    whose per-step views are made once with ``unbind``: the loop allocates nothing. The
+    storage is laid out so that pairs of products are one operation: ``[i; f]`` are
+    adjacent rows of ``a_t`` and ``[g_t; c_{t-1}]`` adjacent rows of ``v_t``, so one
+    ``mul`` gives ``[i ⊙ g; f ⊙ c_{t-1}]``.
 
     Backward, with ``δh_t`` the total gradient reaching ``h_t`` and ``δc_t`` the one
     reaching ``c_t``::
 
         δc_t  += δh_t ⊙ k_t                    k_t = o_t ⊙ (1 - tanh²(c_t))
-        δa_o = δh_t ⊙ q_o    q_o = tanh(c_t) ⊙ o_t(1-o_t)
-        δa_i = δc_t ⊙ q_i    q_i = g_t ⊙ i_t(1-i_t)
-        δa_f = δc_t ⊙ q_f    q_f = c_{t-1} ⊙ f_t(1-f_t)
+        δa_o = δh_t ⊙ q_o    q_o = tanh(c_t) ⊙ o_t(1-o_t) = h_t ⊙ (1-o_t)
+        δa_i = δc_t ⊙ q_i    q_i = g_t ⊙ i_t(1-i_t)       = (i_t ⊙ g_t) ⊙ (1-i_t)
+        δa_f = δc_t ⊙ q_f    q_f = c_{t-1} ⊙ f_t(1-f_t)   = (f_t ⊙ c_{t-1}) ⊙ (1-f_t)
         δa_g = δc_t ⊙ q_g    q_g = i_t ⊙ (1-g_t²)
         δc_{t-1} = δc_t ⊙ f_t                  δh_{t-1} = ∂L/∂h_{t-1} + W_hh^T δa_t
 
     ``q`` and ``k`` do not depend on the gradient: the forward pass computes them while
-    the step's values are still in cache, so the backward loop is 5 small operations per
-    step. ``∂L/∂W_hh = Σ_t δa_t h_{t-1}^T`` is *one* product after the loop, over the
-    gate gradients of all steps, stored side by side as ``(4H, T*B)``.
+    the step's values are still in cache (the right-hand forms reuse the products it
+    already has, so ``[q_o; q_i; q_f]`` is one ``addcmul``), and it writes ``q_t`` over the
+    gates ``a_t``, which are not needed any more (``f_t`` is kept). The backward loop is
+    then 5 small operations per step. ``∂L/∂W_hh = Σ_t δa_t h_{t-1}^T`` is *one* product
+    after the loop, over the gate gradients of all steps stored side by side as
+    ``(4H, T*B)``; so are ``∂L/∂W_ih`` (with ``∂L/∂b``) and ``∂L/∂x``.
     """
 
     @staticmethod
-    def forward(ctx, xp: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, need_grad: bool = True):
-        G, T, B = xp.shape
-        H = G // 4
-        hs = xp.new_empty(H, T + 1, B)  # h_{t} at [:, t + 1]; h_0 at [:, 0]
-        hs[:, 0] = h0
-        a = xp.new_empty(G, B)  # one step's gates o, i, f, g
-        tc = xp.new_empty(H, B)  # tanh(c_t)
+    def forward(ctx, x: Tensor, w_x: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, need_grad: bool = True):
+        T, B, _ = x.shape
+        G, H = w_hh.shape
+        a = x.new_empty(T, G, B)  # a_t = [o; i; f; g]; overwritten with q_t = [q_o; q_i; q_f; q_g]
+        p = x.new_empty(T + 1, 3 * H, B)  # [h_t; i_t ⊙ g_t; f_t ⊙ c_{t-1}] at [t + 1]
+        v = x.new_empty(T + 1, 2 * H, B)  # [g_t; c_{t-1}] at [t]
+        k = x.new_empty(T, H, B)  # k_t
+        fs = x.new_empty(T, H, B)  # f_t, kept for the backward pass
+        tc = x.new_empty(H, B)  # tanh(c_t) of the current step
+        hs = p[:, :H]  # h_0 ... h_T
+        hs[0] = h0
+        v[0, H:] = c0
+        torch.bmm(w_x.expand(T, G, -1), x.transpose(1, 2), out=a)  # W_ih x_t + b, all t at once
+        steps = zip(  # the views of every step, made once
+            a.unbind(0),  # a_t
+            a[:, : 3 * H].unbind(0),  # [o; i; f]
+            a[:, :H].unbind(0),  # o
+            a[:, H : 2 * H].unbind(0),  # i
+            a[:, H : 3 * H].unbind(0),  # [i; f]
+            a[:, 2 * H : 3 * H].unbind(0),  # f
+            a[:, 3 * H :].unbind(0),  # the g block: pre-activation, later q_g
+            v[:T].unbind(0),  # [g_t; c_{t-1}]
+            v[:T, :H].unbind(0),  # g_t
+            v[1:, H:].unbind(0),  # c_t
+            hs[:T].unbind(0),  # h_{t-1}
+            hs[1:].unbind(0),  # h_t
+            p[1:].unbind(0),  # [h_t; i ⊙ g; f ⊙ c_{t-1}]
+            p[1:, H:].unbind(0),  # [i ⊙ g; f ⊙ c_{t-1}]
+            p[1:, H : 2 * H].unbind(0),  # i ⊙ g
+            p[1:, 2 * H :].unbind(0),  # f ⊙ c_{t-1}
+            k.unbind(0),
+            fs.unbind(0),
+            strict=True,
+        )
+        tanh, mul, add, addcmul = torch.tanh, torch.mul, torch.add, torch.addcmul
+        for a_t, oif, o, i, i_f, f, a_g, v_t, g, c_t, h_prev, h_t, p_t, ig_fc, ig, fc, k_t, f_keep in steps:
+            a_t.addmm_(w_hh, h_prev)  # a_t += W_hh h_{t-1}: all four gates in one product
+            oif.sigmoid_()  # o, i, f
+            tanh(a_g, out=g)  # g
+            mul(i_f, v_t, out=ig_fc)  # [i ⊙ g; f ⊙ c_{t-1}]
+            add(ig, fc, out=c_t)  # c_t = i ⊙ g + f ⊙ c_{t-1}
+            tanh(c_t, out=tc)
+            mul(o, tc, out=h_t)  # h_t = o ⊙ tanh(c_t)
+            if need_grad:  # the factors of the backward pass; q_t replaces the gates a_t
+                addcmul(o, h_t, tc, value=-1, out=k_t)  # k = o (1 - tanh²c) = o - h ⊙ tanh(c)
+                f_keep.copy_(f)
+                addcmul(i, ig, g, value=-1, out=a_g)  # q_g = i (1 - g²) = i - (i ⊙ g) ⊙ g
+                addcmul(p_t, p_t, oif, value=-1, out=oif)  # [q_o; q_i; q_f] = p_t ⊙ (1 - [o; i; f])
         if need_grad:
-            q = xp.new_empty(T, G, B)  # (T, 4H, B) factors q_o, q_i, q_f, q_g
-            k = xp.new_empty(T, H, B)  # (T, H, B)
-            fs = xp.new_empty(T, H, B)  # forget gates f_t
-        c = c0
-        for t in range(T):
-            torch.addmm(xp[:, t], w_hh, hs[:, t], out=a)  # (4H, B) pre-activations
-            a[: 3 * H].sigmoid_()  # o, i, f
-            a[3 * H :].tanh_()  # g
-            o, i, f, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
-            ig = i * g
-            c_new = torch.addcmul(ig, f, c)  # c_t = f ⊙ c_{t-1} + i ⊙ g
-            torch.tanh(c_new, out=tc)
-            h_t = hs[:, t + 1]
-            torch.mul(o, tc, out=h_t)  # h_t = o ⊙ tanh(c_t)
-            if need_grad:
-                q_t = q[t]
-                torch.addcmul(a[: 3 * H], a[: 3 * H], a[: 3 * H], value=-1, out=q_t[: 3 * H])  # σ(1-σ)
-                q_t[:H].mul_(tc)
-                q_t[H : 2 * H].mul_(g)
-                q_t[2 * H : 3 * H].mul_(c)
-                torch.addcmul(i, ig, g, value=-1, out=q_t[3 * H :])  # i (1 - g²)
-                torch.addcmul(o, h_t, tc, value=-1, out=k[t])  # o (1 - tanh²c)
-                fs[t] = f
-            c = c_new
-        if need_grad:
-            ctx.save_for_backward(q, k, fs, hs, w_hh)
-        return hs[:, 1:], hs[:, T].clone(), c
+            ctx.save_for_backward(x, w_x, w_hh, a, k, fs, hs)
+        return hs[1:], hs[T].clone(), v[T, H:].clone()
 
     @staticmethod
     def backward(ctx, d_hs: Tensor, d_hT: Tensor, d_cT: Tensor):
-        q, k, fs, hs, w_hh = ctx.saved_tensors
+        x, w_x, w_hh, q, k, fs, hs = ctx.saved_tensors
         T, G, B = q.shape
         H = G // 4
-        d_a = q.new_empty(G, T, B)  # gate gradients δa_t at [:, t], laid out like xp
-        w_hh_t = w_hh.t()
-        dh = d_hs[:, T - 1] + d_hT
-        dc = d_cT
-        for t in range(T - 1, -1, -1):
-            dc = torch.addcmul(dc, dh, k[t])
-            q_t, da_t = q[t], d_a[:, t]
-            torch.mul(dh, q_t[:H], out=da_t[:H])
-            torch.mul(dc.unsqueeze(0), q_t[H:].view(3, H, B), out=da_t[H:].view(3, H, B))
-            dc = dc * fs[t]
-            dh = torch.addmm(d_hs[:, t - 1], w_hh_t, da_t) if t > 0 else w_hh_t @ da_t
-        h_prev = hs[:, :T].reshape(H, T * B)  # a view: h_0 ... h_{T-1}
-        d_w_hh = d_a.view(G, T * B) @ h_prev.t()  # (4H, H), one product for all steps
-        return d_a, d_w_hh, dh, dc, None
+        d_a = q.new_empty(G, T, B)  # gate gradients δa_t at [:, t], laid out like (4H, T*B)
+        d_a4 = d_a.view(4, H, T, B)
+        w_hh_t = w_hh.t().contiguous()  # (H, 4H)
+        steps = zip(  # the views of every step, made once
+            k.unbind(0),
+            q[:, :H].unbind(0),  # q_o
+            q[:, H:].view(T, 3, H, B).unbind(0),  # q_i, q_f, q_g
+            fs.unbind(0),
+            d_a.unbind(1),  # δa_t
+            d_a4[0].unbind(1),  # δa_o
+            d_a4[1:].unbind(2),  # δa_i, δa_f, δa_g
+            [None, *d_hs[:-1].unbind(0)],  # ∂L/∂h_{t-1}
+            strict=True,
+        )
+        mul, addmm = torch.mul, torch.addmm
+        dh = d_hs[T - 1] + d_hT
+        dc = d_cT.clone()
+        for k_t, q_o, q_ifg, f_t, da_t, da_o, da_ifg, d_hprev in reversed(list(steps)):
+            dc.addcmul_(dh, k_t)  # δc_t += δh_t ⊙ k_t
+            mul(dh, q_o, out=da_o)
+            mul(dc, q_ifg, out=da_ifg)  # δa_i, δa_f, δa_g
+            dc.mul_(f_t)  # δc_{t-1}
+            dh = w_hh_t @ da_t if d_hprev is None else addmm(d_hprev, w_hh_t, da_t)  # δh_{t-1}
+        d_a2 = d_a.view(G, T * B)
+        h_prev = hs[:T].transpose(0, 1).reshape(H, T * B)  # h_0 ... h_{T-1} side by side
+        d_w_hh = d_a2 @ h_prev.t()  # (4H, H), one product for all steps
+        need = ctx.needs_input_grad
+        d_x = (w_x.t() @ d_a2).view(-1, T, B).permute(1, 2, 0) if need[0] else None  # (T, B, I)
+        d_w_x = d_a2 @ x.reshape(T * B, -1) if need[1] else None  # (4H, I)
+        return d_x, d_w_x, d_w_hh, dh, dc, None
 
 
 class _RNNRecurrence(torch.autograd.Function):
@@ -213,27 +260,27 @@ small keeps long sequences (pixel-MNIST, ``T = 784``) cache- and TLB-friendly.""
 def lstm_fused(x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
     """LSTM over ``x (T, B, I)`` with the hoisted projection; returns ``(hs, h_T, c_T)``.
 
-    The projection ``W_ih x_t + b`` of a chunk of up to :data:`CHUNK` steps is one
-    ``addmm`` producing ``(4H, steps*B)``; :class:`_LSTMRecurrence` runs the loop in
-    the transposed layout and hands ``(h, c)`` on to the next chunk.
+    The bias joins the projection as one more column of ``W_ih`` that multiplies a
+    constant input 1, ``[W_ih | b] [x_t; 1] = W_ih x_t + b``: the projection is a single
+    product, and its backward gives ``∂L/∂b`` together with ``∂L/∂W_ih``.
+    :class:`_LSTMRecurrence` runs chunks of up to :data:`CHUNK` steps (each with its own
+    hoisted projection) in the transposed layout and hands ``(h, c)`` on to the next chunk.
     """
-    T, B, In = x.shape
-    w_ih_p, w_hh_p = _oifg(w_ih), _oifg(w_hh)
-    bias = None if b_ih is None else _oifg(b_ih + b_hh).unsqueeze(1)  # (4H, 1)
+    T = x.shape[0]
     need_grad = torch.is_grad_enabled() and any(
         t.requires_grad for t in (x, w_ih, w_hh, h0, c0, b_ih, b_hh) if t is not None
     )
+    w_x, w_hh_p = _oifg(w_ih), _oifg(w_hh)  # (4H, I), (4H, H)
+    if b_ih is not None:
+        w_x = torch.cat([w_x, _oifg(b_ih + b_hh).unsqueeze(1)], dim=1)  # [W_ih | b] (4H, I + 1)
+        x = torch.cat([x, x.new_ones(T, x.shape[1], 1)], dim=2)  # [x_t; 1] (T, B, I + 1)
     h, c = h0.t(), c0.t()  # (H, B)
     chunks = []
     for t0 in range(0, T, CHUNK):
-        xc = x[t0 : t0 + CHUNK]  # (K, B, I)
-        K = xc.shape[0]
-        x2t = xc.reshape(K * B, In).t()  # (I, K*B)
-        xp = w_ih_p @ x2t if bias is None else torch.addmm(bias, w_ih_p, x2t)  # (4H, K*B)
-        hs, h, c = _LSTMRecurrence.apply(xp.view(-1, K, B), w_hh_p, h, c, need_grad)  # hs (H, K, B)
-        chunks.append(hs)
-    hs = chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)  # (H, T, B)
-    return hs.permute(1, 2, 0), h.t(), c.t()  # (T, B, H), (B, H), (B, H)
+        hs, h, c = _LSTMRecurrence.apply(x[t0 : t0 + CHUNK], w_x, w_hh_p, h, c, need_grad)
+        chunks.append(hs)  # (K, H, B)
+    hs = chunks[0] if len(chunks) == 1 else torch.cat(chunks)  # (T, H, B)
+    return hs.transpose(1, 2), h.t(), c.t()  # (T, B, H), (B, H), (B, H)
 
 
 def rnn_fused(x: Tensor, h0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):

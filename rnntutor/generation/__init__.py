@@ -1,0 +1,44 @@
+"""Generative models of binary images (Chapter 3): baselines, pixel LSTM, PixelRNN's Row LSTM.
+
+Every model is an :class:`AutoregressiveImageModel`: ``p(x) = prod_i p(x_i | x_<i)`` in
+raster order, with
+
+- ``model.log_prob(x)``: exact log-likelihood per image in nats, ``(N,)``;
+- ``model.nll_bits_per_dim(x)``: negative log-likelihood in bits per pixel, ``(N,)``;
+- ``model.sample(n, temperature=1.0, seed=0)``: images ``(n, H, W)``;
+- ``model.complete(x, known_mask, seed=0)``: fill in the unknown pixels;
+- ``model(x)``: the logits ``(N, H, W)``, trained with ``rnntutor.train.fit(model,
+  image_loader(images), loss_fn=nll_loss, ...)``.
+
+:func:`check_causality` verifies that no prediction peeks at its own pixel or later ones.
+"""
+
+from rnntutor.generation.base import AutoregressiveImageModel, as_binary_images, image_loader, nll_loss
+from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
+from rnntutor.generation.causality import CausalityReport, check_causality, dependency_matrix
+from rnntutor.generation.pixel_lstm import PixelLSTM
+from rnntutor.generation.pretrained import load_model, load_pretrained, pretrained_record, save_model
+from rnntutor.generation.row_lstm import MaskedConv1d, RowLSTM, RowLSTMLayer, row_mask
+from rnntutor.generation.training import train_generator
+
+__all__ = [
+    "AutoregressiveImageModel",
+    "CausalityReport",
+    "FVSBN",
+    "IndependentBernoulli",
+    "MaskedConv1d",
+    "PixelLSTM",
+    "RowLSTM",
+    "RowLSTMLayer",
+    "as_binary_images",
+    "check_causality",
+    "dependency_matrix",
+    "image_loader",
+    "load_model",
+    "load_pretrained",
+    "nll_loss",
+    "pretrained_record",
+    "row_mask",
+    "save_model",
+    "train_generator",
+]
