@@ -16,7 +16,8 @@ to explode. :func:`state_gradient_norms` measures the left-hand side for any
 :mod:`rnntutor.nn` layer; :func:`pascanu_bound` gives the right-hand side.
 
 Also here: spectral-radius scaling and the initialisations compared in the book
-(orthogonal ``W_hh``, forget-gate bias), the global gradient norm, and the two ways to
+(orthogonal ``W_hh``; the forget-gate bias is set with
+:func:`rnntutor.analysis.set_forget_bias`), the global gradient norm, and the two ways to
 trade the memory of BPTT (:func:`run_layer` with truncation or checkpointing, and
 :func:`saved_tensor_bytes` to measure what autograd stores).
 """
@@ -36,7 +37,6 @@ __all__ = [
     "pascanu_bound",
     "run_layer",
     "saved_tensor_bytes",
-    "set_forget_bias_",
     "set_spectral_radius_",
     "spectral_radius",
     "state_gradient_norms",
@@ -84,24 +84,6 @@ def orthogonal_init_(layer, gain: float = 1.0):
             if name.startswith("weight_hh"):
                 for block in p.split(H, dim=0):  # (H, H) per gate
                     nn.init.orthogonal_(block, gain=gain)
-    return layer
-
-
-def set_forget_bias_(layer, value: float = 1.0):
-    """Set the LSTM forget-gate bias to ``value`` (``b_if = value``, ``b_hf = 0``) in every layer; return the layer.
-
-    With ``σ(1) ≈ 0.73`` the cell starts by keeping most of ``c_{t-1}``
-    (Gers et al. 2000; Jozefowicz et al. 2015).
-    """
-    if _kind(layer) != "lstm":
-        raise TypeError("set_forget_bias_ expects an LSTM layer")
-    H = layer.hidden_size
-    with torch.no_grad():
-        for name, p in layer.named_parameters():
-            if name.startswith("bias_ih"):
-                p[H : 2 * H].fill_(value)  # gate order i, f, g, o
-            elif name.startswith("bias_hh"):
-                p[H : 2 * H].zero_()
     return layer
 
 

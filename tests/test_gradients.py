@@ -54,10 +54,6 @@ def test_init_helpers():
     layer = G.orthogonal_init_(rnn.GRU(3, 5))
     for block in layer.weight_hh_l0.detach().split(5):
         torch.testing.assert_close(block @ block.T, torch.eye(5), atol=1e-5, rtol=0)
-    lstm = G.set_forget_bias_(rnn.LSTM(3, 5), 1.0)
-    assert torch.all(lstm.bias_ih_l0[5:10] == 1) and torch.all(lstm.bias_hh_l0[5:10] == 0)
-    with pytest.raises(TypeError, match="LSTM"):
-        G.set_forget_bias_(rnn.GRU(3, 5))
     with pytest.raises(TypeError, match="RNN layer"):
         G.set_spectral_radius_(rnn.LSTM(3, 5), 1.0)
     with pytest.raises(TypeError, match="expected an rnntutor.nn"):
