@@ -14,12 +14,12 @@ step() {  # step NAME COMMAND...: run COMMAND, record its wall time
   timings+=("$(printf '%-34s %5d s' "$name" $((SECONDS - start)))")
 }
 
-ensure_chromium() {  # Debian's chromium, and an emoji font for the checkers' ✅/❌ in screenshots
-  dpkg -s chromium fonts-noto-color-emoji >/dev/null 2>&1 && return
-  echo "installing Debian's chromium and fonts-noto-color-emoji"
+ensure_chromium() {  # Debian's chromium; fonts for the ✅/❌ of the checkers and the Chinese glossary in screenshots
+  dpkg -s chromium fonts-noto-color-emoji fonts-noto-cjk >/dev/null 2>&1 && return
+  echo "installing Debian's chromium, an emoji font and a CJK font (the glossary)"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji fonts-noto-cjk >/dev/null
 }
 
 total_start=$SECONDS
