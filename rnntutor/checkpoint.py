@@ -24,6 +24,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from rnntutor.data import file_digest
+
 FORMAT = "rnntutor-checkpoint"
 VERSION = 1
 
@@ -122,11 +124,7 @@ def save_checkpoint(path, model: nn.Module, config: dict | None = None, metrics:
 
 def file_sha256(path) -> str:
     """The sha256 of a whole file (to pin a shipped checkpoint)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def read_checkpoint(path, *, sha256: str | None = None) -> dict:

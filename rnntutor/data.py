@@ -327,12 +327,24 @@ def make_loader(
     """
     images = _check_images(images)
     labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
+    x = to_sequence(images, order, seed=seed)  # (N, T, F)
+    return tensor_loader(x, labels.astype(np.int64), batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def tensor_loader(*arrays, batch_size: int = 64, shuffle: bool = True, seed: int = 0) -> DataLoader:
+    """A DataLoader of tuples of batches of ``arrays`` (same first length), e.g. ``(x, y)``.
+
+    Shuffling uses a ``torch.Generator`` seeded with ``seed``: two loaders built alike
+    yield the same batches. Every loader of the package is built here.
+    """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    x = torch.from_numpy(to_sequence(images, order, seed=seed))  # (N, T, F)
-    y = torch.from_numpy(labels.astype(np.int64))  # (N,)
+    tensors = [torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a for a in arrays]
+    lengths = [len(t) for t in tensors]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"arrays must have the same length, got lengths {lengths}")
     generator = torch.Generator().manual_seed(_check_seed(seed)) if shuffle else None
-    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+    return DataLoader(TensorDataset(*tensors), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
 
 
 # -------------------------------------------------------------------- IDX files, MNIST
@@ -386,7 +398,8 @@ def _hash_kind(digest: str) -> tuple[str, str]:
     return algo, hexdigest.lower()
 
 
-def _file_digest(path: Path, algo: str) -> str:
+def file_digest(path, algo: str = "sha256") -> str:
+    """The hex digest of a whole file (``algo``: any ``hashlib`` name, e.g. "md5", "sha256")."""
     h = hashlib.new(algo)
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -397,7 +410,7 @@ def _file_digest(path: Path, algo: str) -> str:
 def _verify(path: Path, digest: str) -> str | None:
     """Return None if ``path`` has the expected checksum, else a message saying what differs."""
     algo, want = _hash_kind(digest)
-    got = _file_digest(path, algo)
+    got = file_digest(path, algo)
     return None if got == want else f"checksum mismatch for {path.name}: {algo} is {got}, expected {want}"
 
 

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, TensorDataset
 
+from rnntutor import data
 from rnntutor.nn.layers import make_layer
 from rnntutor.validation import check_array
 
@@ -87,9 +87,7 @@ def make_labelling_loader(canvases, column_labels, *, batch_size: int = 64, shuf
     """DataLoader of ``(x (B, T, F), y (B, T))``: column sequences and their per-step labels."""
     x = canvas_to_sequence(canvases)
     y = check_array(column_labels, "column_labels", shape=(x.shape[0], x.shape[1]), dtypes=("i", "u"))
-    generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
-    ds = TensorDataset(torch.from_numpy(x), torch.from_numpy(y.astype(np.int64)))
-    return DataLoader(ds, batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+    return data.tensor_loader(x, y.astype(np.int64), batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def step_loss(logits: Tensor, targets: Tensor) -> Tensor:

@@ -19,10 +19,10 @@ Copy task (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016)
     outputs blank and then guesses uniformly (no memory) scores the cross-entropy
     ``K ln S / (T + 2K)`` per step: :func:`copy_baseline`.
 
-Models: :class:`SequenceRegressor` (reads out ``h_T``, for the adding problem) and
-:class:`SequenceTagger` (one prediction per step, for the copy task), both built on
-:func:`rnntutor.nn.make_layer`, and trained with :func:`rnntutor.train.fit` with the
-losses :func:`mse_loss` and :func:`stepwise_cross_entropy`.
+Models: :class:`SequenceRegressor` (reads out ``h_T``, for the adding problem, with
+the loss :func:`mse_loss`); the copy task needs one prediction per step, which is
+:class:`rnntutor.labelling.SequenceLabeller` with ``bidirectional=False`` and the loss
+:func:`rnntutor.labelling.step_loss`. Both train with :func:`rnntutor.train.fit`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from rnntutor.gradients import run_layer
 from rnntutor.nn.layers import CELLS, make_layer
@@ -42,14 +40,11 @@ __all__ = [
     "COPY_LENGTH",
     "COPY_SYMBOLS",
     "SequenceRegressor",
-    "SequenceTagger",
     "adding_baseline",
     "adding_problem",
-    "array_loader",
     "copy_baseline",
     "copy_task",
     "mse_loss",
-    "stepwise_cross_entropy",
 ]
 
 COPY_SYMBOLS = 8
@@ -124,36 +119,12 @@ def copy_baseline(T: int, *, n_symbols: int = COPY_SYMBOLS, copy_length: int = C
     return copy_length * math.log(n_symbols) / (T + 2 * copy_length)
 
 
-def array_loader(x, y, *, batch_size: int = 64, shuffle: bool = True, seed: int = 0) -> DataLoader:
-    """A DataLoader of ``(x, y)`` tensors from arrays (seeded shuffling, like :func:`rnntutor.data.make_loader`)."""
-    x, y = torch.as_tensor(np.asarray(x)), torch.as_tensor(np.asarray(y))
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
-    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
-
-
 def mse_loss(out: Tensor, y: Tensor) -> Tensor:
     """Mean squared error between predictions ``out (B, 1)`` or ``(B,)`` and targets ``y (B,)``."""
     return F.mse_loss(out.reshape(y.shape), y)
 
 
-def stepwise_cross_entropy(out: Tensor, y: Tensor) -> Tensor:
-    """Cross-entropy averaged over all steps: logits ``out (B, T, C)``, labels ``y (B, T)``."""
-    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-
-class _Recurrent(nn.Module):
-    def __init__(self, cell: str, input_size: int, hidden_size: int, out_size: int, impl: str):
-        super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
-        self.cell = cell
-        self.rnn = make_layer(cell, input_size, hidden_size, impl=impl)
-        self.head = nn.Linear(hidden_size, out_size)
-
-
-class SequenceRegressor(_Recurrent):
+class SequenceRegressor(nn.Module):
     """``x (B, T, I)`` -> one number per sequence ``(B,)`` read out from ``h_T``: ``y = w^T h_T + b``.
 
     ``tbptt=k`` trains with truncated BPTT, ``checkpoint=k`` with gradient checkpointing,
@@ -162,21 +133,14 @@ class SequenceRegressor(_Recurrent):
 
     def __init__(self, cell: str = "lstm", input_size: int = 2, hidden_size: int = 64, impl: str = "fused",
                  tbptt: int | None = None, checkpoint: int | None = None):  # fmt: skip
-        super().__init__(cell, input_size, hidden_size, 1, impl)
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
+        self.cell = cell
+        self.rnn = make_layer(cell, input_size, hidden_size, impl=impl)
+        self.head = nn.Linear(hidden_size, 1)
         self.tbptt, self.checkpoint = tbptt, checkpoint
 
     def forward(self, x: Tensor) -> Tensor:
         out, _ = run_layer(self.rnn, x, tbptt=self.tbptt, checkpoint=self.checkpoint)  # (B, T, H)
         return self.head(out[:, -1]).squeeze(-1)  # (B,)
-
-
-class SequenceTagger(_Recurrent):
-    """``x (B, T, I)`` -> logits for every step ``(B, T, C)``: ``y_t = W_y h_t + b_y``."""
-
-    def __init__(self, cell: str = "lstm", input_size: int = COPY_SYMBOLS + 2, hidden_size: int = 64,
-                 num_classes: int = COPY_SYMBOLS + 2, impl: str = "fused"):  # fmt: skip
-        super().__init__(cell, input_size, hidden_size, num_classes, impl)
-
-    def forward(self, x: Tensor) -> Tensor:
-        out, _ = self.rnn(x)  # (B, T, H)
-        return self.head(out)  # (B, T, C)

@@ -411,3 +411,8 @@ def test_mnist_missing_without_download(monkeypatch, tmp_path):
     with pytest.raises(FileNotFoundError, match="not in the cache"):
         data.load_split("mnist", "train")
     assert not (tmp_path / "mnist").exists()
+
+
+def test_tensor_loader_rejects_arrays_of_different_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        data.tensor_loader(np.zeros((3, 2)), np.zeros(2))

@@ -73,14 +73,13 @@ def image_loader(images, *, batch_size: int = 64, shuffle: bool = True, seed: in
     target is the image itself, so this wraps the images twice (shuffling seeded like
     ``make_loader``).
     """
-    from torch.utils.data import DataLoader, TensorDataset
+    from rnntutor.data import tensor_loader
 
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 3:
         raise ValueError(f"images must have shape (N, H, W), got {images.shape}")
     x = as_binary_images(images, images.shape[1:], name="images")
-    generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
-    return DataLoader(TensorDataset(x, x), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+    return tensor_loader(x, x, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def _check_temperature(temperature) -> float:

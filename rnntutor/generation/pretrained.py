@@ -14,11 +14,12 @@ before loading.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import torch
+
+from rnntutor.checkpoint import file_sha256
 
 FORMAT = "rnntutor-generation"
 VERSION = 1
@@ -44,15 +45,6 @@ def model_classes() -> dict:
     from rnntutor.generation.row_lstm import RowLSTM
 
     return {c.__name__: c for c in (IndependentBernoulli, FVSBN, PixelLSTM, RowLSTM)}
-
-
-def file_sha256(path) -> str:
-    """The sha256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def save_model(path, model) -> str:
