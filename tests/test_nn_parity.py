@@ -78,6 +78,41 @@ def test_zero_initial_state_and_no_bias(cell):
         torch.testing.assert_close(out, out_ref, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_no_grad_forward_matches(cell):
+    """Inference (``torch.no_grad``, where the fused LSTM skips its backward factors) gives the same outputs."""
+    ref = TORCH_LAYERS[cell](3, 5, batch_first=True).double()
+    randomize(ref, 5)
+    ours = rnn.make_layer(cell, 3, 5, impl="fused").double()
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 9, 3, dtype=torch.float64)
+    with torch.no_grad():
+        got, expected = ours(x), ref(x)
+    torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("trainable", ["input only", "weights only", "biases only"])
+def test_fused_lstm_partial_gradients(trainable):
+    """Only the gradients asked for are computed, and they are the right ones."""
+    ref = torch.nn.LSTM(3, 4, batch_first=True).double()
+    randomize(ref, 6)
+    ours = rnn.LSTM(3, 4, impl="fused").double()
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    grads = []
+    for layer in (ours, ref):
+        for name, p in layer.named_parameters():
+            p.requires_grad_(
+                trainable == "weights only" and "weight" in name or trainable == "biases only" and "bias" in name
+            )
+        xi = x.clone().requires_grad_(trainable == "input only")
+        wanted = [t for t in (xi, *layer.parameters()) if t.requires_grad]
+        out, _ = layer(xi)
+        grads.append(torch.autograd.grad((out * out.detach()).sum(), wanted))
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_fused_backward_gradcheck(cell):
     """The hand-written backward of the fused layers against finite differences."""

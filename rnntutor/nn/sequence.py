@@ -74,14 +74,18 @@ def gru_scratch(x: Tensor, h0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
 class _LSTMRecurrence(torch.autograd.Function):
     """One LSTM layer (one direction) over a chunk of steps, with a hand-written backward.
 
-    Everything inside is **transposed** (hidden units in rows, batch in columns), and the
-    gate blocks are reordered to ``o, i, f, g``: then the three sigmoid gates are one
-    contiguous block of rows, the tanh gate another, and the elementwise operations run
-    on contiguous memory (strided slices are slower on a CPU).
+    Takes the ``torch.nn`` parameters as they are: ``x (T, B, I)``, ``w_ih (4H, I)``,
+    ``w_hh (4H, H)``, the summed bias ``b = b_ih + b_hh (4H)`` or ``None``, and the states
+    ``h0, c0 (H, B)``. Returns ``hs (T, H, B)``, ``h_T, c_T (H, B)``.
 
-    Inputs: ``x (T, B, I)``, ``w_x (4H, I)`` (``W_ih``, with the bias as an extra column when
-    ``x`` carries a constant 1, see :func:`lstm_fused`) and ``w_hh (4H, H)``, their rows in
-    the ``o, i, f, g`` order; ``h0, c0 (H, B)``. Returns ``hs (T, H, B)``, ``h_T, c_T (H, B)``.
+    Everything inside is **transposed** (hidden units in rows, batch in columns), and the
+    gate blocks are reordered from ``torch.nn``'s ``i, f, g, o`` to ``o, i, f, g``: then the
+    three sigmoid gates are one contiguous block of rows, the tanh gate another, and the
+    elementwise operations run on contiguous memory (strided slices are slower on a CPU).
+    The bias joins ``W_ih`` as one more column that multiplies a constant input 1,
+    ``[W_ih | b] [x_t; 1] = W_ih x_t + b``, so the input projection is a single product
+    and its backward gives ``∂L/∂b`` together with ``∂L/∂W_ih``. The reordering and the
+    extra column happen in here, out of autograd's sight: they cost no graph nodes.
 
     Forward: first the input projection ``a_t = W_ih x_t + b`` of *all* steps, one batched
     product into the gate buffer ``a (T, 4H, B)``. Then per step one ``addmm_`` adds
@@ -92,10 +96,13 @@ class _LSTMRecurrence(torch.autograd.Function):
         c_t = i ⊙ g + f ⊙ c_{t-1}      h_t = o ⊙ tanh(c_t)
 
     Each result is written (``out=``, or in place) into storage allocated before the loop,
-    whose per-step views are made once with ``unbind``: the loop allocates nothing. The
-    storage is laid out so that pairs of products are one operation: ``[i; f]`` are
-    adjacent rows of ``a_t`` and ``[g_t; c_{t-1}]`` adjacent rows of ``v_t``, so one
-    ``mul`` gives ``[i ⊙ g; f ⊙ c_{t-1}]``.
+    whose per-step views are made once: the loop allocates nothing. The storage is laid
+    out so that pairs of products are one operation: ``[i; f]`` are adjacent rows of
+    ``a_t`` and ``[g_t; c_{t-1}]`` adjacent rows of ``v``, so one ``mul`` gives
+    ``[i ⊙ g; f ⊙ c_{t-1}]``. Values needed only within a step live in two small buffers
+    used in turn, which stay in cache; only what the backward pass keeps gets storage for
+    every step. The hidden states are stored as ``(H, T + 1, B)``, so that ``h_0 ... h_{T-1}`` side by side
+    are one ``(H, T*B)`` matrix without a copy.
 
     Backward, with ``δh_t`` the total gradient reaching ``h_t`` and ``δc_t`` the one
     reaching ``c_t``::
@@ -109,27 +116,32 @@ class _LSTMRecurrence(torch.autograd.Function):
 
     ``q`` and ``k`` do not depend on the gradient: the forward pass computes them while
     the step's values are still in cache (the right-hand forms reuse the products it
-    already has, so ``[q_o; q_i; q_f]`` is one ``addcmul``), and it writes ``q_t`` over the
-    gates ``a_t``, which are not needed any more (``f_t`` is kept). The backward loop is
-    then 5 small operations per step. ``∂L/∂W_hh = Σ_t δa_t h_{t-1}^T`` is *one* product
-    after the loop, over the gate gradients of all steps stored side by side as
-    ``(4H, T*B)``; so are ``∂L/∂W_ih`` (with ``∂L/∂b``) and ``∂L/∂x``.
+    already has), and it writes ``q_t`` over the gates ``a_t``, which are not needed any
+    more (``f_t`` is kept). The backward loop is then 5 small operations per step.
+    ``∂L/∂W_hh = Σ_t δa_t h_{t-1}^T`` is *one* product after the loop, over the gate
+    gradients of all steps stored side by side as ``(4H, T*B)``; so are ``∂L/∂W_ih``
+    (with ``∂L/∂b``) and ``∂L/∂x``.
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, w_x: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, need_grad: bool = True):
+    def forward(ctx, x: Tensor, w_ih: Tensor, w_hh: Tensor, b: Tensor | None, h0: Tensor, c0: Tensor, need_grad: bool):
         T, B, _ = x.shape
         G, H = w_hh.shape
+        w_hh = _oifg(w_hh)  # (4H, H)
+        w_x = _oifg(w_ih if b is None else torch.cat([w_ih, b.unsqueeze(1)], dim=1))  # [W_ih | b]
+        if b is not None:
+            x = torch.cat([x, x.new_ones(T, B, 1)], dim=2)  # [x_t; 1] (T, B, I + 1)
         a = x.new_empty(T, G, B)  # a_t = [o; i; f; g]; overwritten with q_t = [q_o; q_i; q_f; q_g]
-        p = x.new_empty(T + 1, 3 * H, B)  # [h_t; i_t ⊙ g_t; f_t ⊙ c_{t-1}] at [t + 1]
-        v = x.new_empty(T + 1, 2 * H, B)  # [g_t; c_{t-1}] at [t]
-        k = x.new_empty(T, H, B)  # k_t
-        fs = x.new_empty(T, H, B)  # f_t, kept for the backward pass
-        tc = x.new_empty(H, B)  # tanh(c_t) of the current step
-        hs = p[:, :H]  # h_0 ... h_T
-        hs[0] = h0
+        hs = x.new_empty(H, T + 1, B)  # h_t at [:, t]
+        kf = x.new_empty(T if need_grad else 0, 2 * H, B)  # [k_t; f_t], kept for the backward pass
+        v = x.new_empty(2, 2 * H, B)  # [g_t; c_{t-1}] in v[t % 2], c_t goes to v[(t + 1) % 2]
+        r = x.new_empty(2 * H, B)  # [i_t ⊙ g_t; f_t ⊙ c_{t-1}]
+        tc = x.new_empty(H, B)  # tanh(c_t)
+        hs[:, 0] = h0
         v[0, H:] = c0
         torch.bmm(w_x.expand(T, G, -1), x.transpose(1, 2), out=a)  # W_ih x_t + b, all t at once
+        vs, gs, cs = v.unbind(0), v[:, :H].unbind(0), v[:, H:].unbind(0)
+        ig, fc = r[:H], r[H:]
         steps = zip(  # the views of every step, made once
             a.unbind(0),  # a_t
             a[:, : 3 * H].unbind(0),  # [o; i; f]
@@ -138,25 +150,21 @@ class _LSTMRecurrence(torch.autograd.Function):
             a[:, H : 3 * H].unbind(0),  # [i; f]
             a[:, 2 * H : 3 * H].unbind(0),  # f
             a[:, 3 * H :].unbind(0),  # the g block: pre-activation, later q_g
-            v[:T].unbind(0),  # [g_t; c_{t-1}]
-            v[:T, :H].unbind(0),  # g_t
-            v[1:, H:].unbind(0),  # c_t
-            hs[:T].unbind(0),  # h_{t-1}
-            hs[1:].unbind(0),  # h_t
-            p[1:].unbind(0),  # [h_t; i ⊙ g; f ⊙ c_{t-1}]
-            p[1:, H:].unbind(0),  # [i ⊙ g; f ⊙ c_{t-1}]
-            p[1:, H : 2 * H].unbind(0),  # i ⊙ g
-            p[1:, 2 * H :].unbind(0),  # f ⊙ c_{t-1}
-            k.unbind(0),
-            fs.unbind(0),
+            hs[:, :T].unbind(1),  # h_{t-1}
+            hs[:, 1:].unbind(1),  # h_t
+            kf[:, :H].unbind(0) if need_grad else [None] * T,  # k_t
+            kf[:, H:].unbind(0) if need_grad else [None] * T,  # f_t
+            [vs[t % 2] for t in range(T)],  # [g_t; c_{t-1}]
+            [gs[t % 2] for t in range(T)],  # g_t
+            [cs[(t + 1) % 2] for t in range(T)],  # c_t
             strict=True,
         )
         tanh, mul, add, addcmul = torch.tanh, torch.mul, torch.add, torch.addcmul
-        for a_t, oif, o, i, i_f, f, a_g, v_t, g, c_t, h_prev, h_t, p_t, ig_fc, ig, fc, k_t, f_keep in steps:
+        for a_t, oif, o, i, i_f, f, a_g, h_prev, h_t, k_t, f_keep, v_t, g, c_t in steps:
             a_t.addmm_(w_hh, h_prev)  # a_t += W_hh h_{t-1}: all four gates in one product
             oif.sigmoid_()  # o, i, f
             tanh(a_g, out=g)  # g
-            mul(i_f, v_t, out=ig_fc)  # [i ⊙ g; f ⊙ c_{t-1}]
+            mul(i_f, v_t, out=r)  # [i ⊙ g; f ⊙ c_{t-1}]
             add(ig, fc, out=c_t)  # c_t = i ⊙ g + f ⊙ c_{t-1}
             tanh(c_t, out=tc)
             mul(o, tc, out=h_t)  # h_t = o ⊙ tanh(c_t)
@@ -164,24 +172,26 @@ class _LSTMRecurrence(torch.autograd.Function):
                 addcmul(o, h_t, tc, value=-1, out=k_t)  # k = o (1 - tanh²c) = o - h ⊙ tanh(c)
                 f_keep.copy_(f)
                 addcmul(i, ig, g, value=-1, out=a_g)  # q_g = i (1 - g²) = i - (i ⊙ g) ⊙ g
-                addcmul(p_t, p_t, oif, value=-1, out=oif)  # [q_o; q_i; q_f] = p_t ⊙ (1 - [o; i; f])
+                addcmul(r, r, i_f, value=-1, out=i_f)  # [q_i; q_f] = [i ⊙ g; f ⊙ c_{t-1}] ⊙ (1 - [i; f])
+                addcmul(h_t, h_t, o, value=-1, out=o)  # q_o = h ⊙ (1 - o)
         if need_grad:
-            ctx.save_for_backward(x, w_x, w_hh, a, k, fs, hs)
-        return hs[1:], hs[T].clone(), v[T, H:].clone()
+            ctx.save_for_backward(x, w_x, w_hh, a, kf, hs)
+            ctx.has_bias = b is not None
+        return hs[:, 1:].transpose(0, 1), hs[:, T].clone(), cs[T % 2].clone()
 
     @staticmethod
     def backward(ctx, d_hs: Tensor, d_hT: Tensor, d_cT: Tensor):
-        x, w_x, w_hh, q, k, fs, hs = ctx.saved_tensors
+        x, w_x, w_hh, q, kf, hs = ctx.saved_tensors
         T, G, B = q.shape
         H = G // 4
         d_a = q.new_empty(G, T, B)  # gate gradients δa_t at [:, t], laid out like (4H, T*B)
         d_a4 = d_a.view(4, H, T, B)
         w_hh_t = w_hh.t().contiguous()  # (H, 4H)
         steps = zip(  # the views of every step, made once
-            k.unbind(0),
+            kf[:, :H].unbind(0),  # k_t
+            kf[:, H:].unbind(0),  # f_t
             q[:, :H].unbind(0),  # q_o
             q[:, H:].view(T, 3, H, B).unbind(0),  # q_i, q_f, q_g
-            fs.unbind(0),
             d_a.unbind(1),  # δa_t
             d_a4[0].unbind(1),  # δa_o
             d_a4[1:].unbind(2),  # δa_i, δa_f, δa_g
@@ -191,19 +201,21 @@ class _LSTMRecurrence(torch.autograd.Function):
         mul, addmm = torch.mul, torch.addmm
         dh = d_hs[T - 1] + d_hT
         dc = d_cT.clone()
-        for k_t, q_o, q_ifg, f_t, da_t, da_o, da_ifg, d_hprev in reversed(list(steps)):
+        for k_t, f_t, q_o, q_ifg, da_t, da_o, da_ifg, d_hprev in reversed(list(steps)):
             dc.addcmul_(dh, k_t)  # δc_t += δh_t ⊙ k_t
             mul(dh, q_o, out=da_o)
             mul(dc, q_ifg, out=da_ifg)  # δa_i, δa_f, δa_g
             dc.mul_(f_t)  # δc_{t-1}
             dh = w_hh_t @ da_t if d_hprev is None else addmm(d_hprev, w_hh_t, da_t)  # δh_{t-1}
         d_a2 = d_a.view(G, T * B)
-        h_prev = hs[:T].transpose(0, 1).reshape(H, T * B)  # h_0 ... h_{T-1} side by side
-        d_w_hh = d_a2 @ h_prev.t()  # (4H, H), one product for all steps
         need = ctx.needs_input_grad
-        d_x = (w_x.t() @ d_a2).view(-1, T, B).permute(1, 2, 0) if need[0] else None  # (T, B, I)
-        d_w_x = d_a2 @ x.reshape(T * B, -1) if need[1] else None  # (4H, I)
-        return d_x, d_w_x, d_w_hh, dh, dc, None
+        In = w_x.shape[1] - ctx.has_bias
+        d_x = (w_x[:, :In].t() @ d_a2).view(In, T, B).permute(1, 2, 0) if need[0] else None  # (T, B, I)
+        d_w_x = _ifgo(d_a2 @ x.reshape(T * B, -1)) if need[1] or need[3] else None  # (4H, I [+ 1])
+        d_w_hh = _ifgo(d_a2 @ hs[:, :T].reshape(H, T * B).t()) if need[2] else None  # one product, all steps
+        d_w_ih = d_w_x[:, :In] if need[1] else None
+        d_b = d_w_x[:, In] if need[3] else None
+        return d_x, d_w_ih, d_w_hh, d_b, dh, dc, None
 
 
 class _RNNRecurrence(torch.autograd.Function):
@@ -241,13 +253,16 @@ class _RNNRecurrence(torch.autograd.Function):
         return d_a, d_w_hh, dh
 
 
-_OIFG = (3, 0, 1, 2)  # torch's blocks i, f, g, o  ->  o, i, f, g
-
-
 def _oifg(w: Tensor) -> Tensor:
-    """Reorder the four gate blocks (rows) of an LSTM weight or bias from i, f, g, o to o, i, f, g."""
-    blocks = w.chunk(4, dim=0)
-    return torch.cat([blocks[k] for k in _OIFG])
+    """Reorder the four gate blocks (rows) of an LSTM weight from ``torch.nn``'s i, f, g, o to o, i, f, g."""
+    i, f, g, o = w.chunk(4, dim=0)
+    return torch.cat([o, i, f, g])
+
+
+def _ifgo(w: Tensor) -> Tensor:
+    """The inverse of :func:`_oifg`: gate blocks o, i, f, g back to i, f, g, o."""
+    o, i, f, g = w.chunk(4, dim=0)
+    return torch.cat([i, f, g, o])
 
 
 CHUNK = 64
@@ -260,24 +275,15 @@ small keeps long sequences (pixel-MNIST, ``T = 784``) cache- and TLB-friendly.""
 def lstm_fused(x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
     """LSTM over ``x (T, B, I)`` with the hoisted projection; returns ``(hs, h_T, c_T)``.
 
-    The bias joins the projection as one more column of ``W_ih`` that multiplies a
-    constant input 1, ``[W_ih | b] [x_t; 1] = W_ih x_t + b``: the projection is a single
-    product, and its backward gives ``∂L/∂b`` together with ``∂L/∂W_ih``.
     :class:`_LSTMRecurrence` runs chunks of up to :data:`CHUNK` steps (each with its own
     hoisted projection) in the transposed layout and hands ``(h, c)`` on to the next chunk.
     """
-    T = x.shape[0]
-    need_grad = torch.is_grad_enabled() and any(
-        t.requires_grad for t in (x, w_ih, w_hh, h0, c0, b_ih, b_hh) if t is not None
-    )
-    w_x, w_hh_p = _oifg(w_ih), _oifg(w_hh)  # (4H, I), (4H, H)
-    if b_ih is not None:
-        w_x = torch.cat([w_x, _oifg(b_ih + b_hh).unsqueeze(1)], dim=1)  # [W_ih | b] (4H, I + 1)
-        x = torch.cat([x, x.new_ones(T, x.shape[1], 1)], dim=2)  # [x_t; 1] (T, B, I + 1)
+    b = None if b_ih is None else b_ih + b_hh
+    need_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, w_ih, w_hh, b, h0, c0) if t is not None)
     h, c = h0.t(), c0.t()  # (H, B)
     chunks = []
-    for t0 in range(0, T, CHUNK):
-        hs, h, c = _LSTMRecurrence.apply(x[t0 : t0 + CHUNK], w_x, w_hh_p, h, c, need_grad)
+    for t0 in range(0, x.shape[0], CHUNK):
+        hs, h, c = _LSTMRecurrence.apply(x[t0 : t0 + CHUNK], w_ih, w_hh, b, h, c, need_grad)
         chunks.append(hs)  # (K, H, B)
     hs = chunks[0] if len(chunks) == 1 else torch.cat(chunks)  # (T, H, B)
     return hs.transpose(1, 2), h.t(), c.t()  # (T, B, H), (B, H), (B, H)
