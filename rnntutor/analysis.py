@@ -11,12 +11,11 @@ images ``(N, H, W)`` in ``[0, 1]``, and returns NumPy arrays:
 - :func:`accuracy_after_k` — accuracy of those early predictions, ``(T,)``;
 - :func:`hidden_states` and :func:`pca` — the trajectories ``h_1..h_T`` and a
   two-dimensional projection of them;
-- :func:`confusion_matrix`, :func:`per_class_accuracy`, :func:`most_confident_errors`;
-- :func:`shift_images` and :func:`permute_pixels` — the perturbed test sets of the
-  RNN-versus-CNN robustness comparison; :func:`downsample` — 2x2 average pooling
-  (28x28 MNIST -> 14x14, so pixel by pixel is 196 steps instead of 784);
-- :func:`augment_with_shifts` and :func:`set_forget_bias` — two training helpers of
-  the chapter's recipes.
+- :func:`confusion_matrix`, :func:`per_class_accuracy`, :func:`most_confident_errors`.
+
+The image transforms of the chapter (shifted, permuted and downsampled images, shift
+augmentation) live in :mod:`rnntutor.data`; the forget-gate bias initialisation is
+:func:`rnntutor.nn.set_forget_bias`.
 """
 
 from __future__ import annotations
@@ -29,18 +28,13 @@ from rnntutor.validation import check_array
 
 __all__ = [
     "accuracy_after_k",
-    "augment_with_shifts",
     "confusion_matrix",
-    "downsample",
     "hidden_states",
     "model_inputs",
     "most_confident_errors",
     "pca",
     "per_class_accuracy",
-    "permute_pixels",
     "predict_proba",
-    "set_forget_bias",
-    "shift_images",
     "softmax",
     "step_logits",
     "step_probabilities",
@@ -207,97 +201,3 @@ def most_confident_errors(probs, labels, k: int = 8) -> np.ndarray:
     wrong = np.flatnonzero(pred != labels)
     order = np.argsort(-probs[wrong, pred[wrong]], kind="stable")
     return wrong[order][:k].astype(np.int64)
-
-
-def shift_images(images, dy: int = 0, dx: int = 0) -> np.ndarray:
-    """Move every image ``dy`` pixels down and ``dx`` pixels right, filling with 0 (no wrap-around)."""
-    images = _check_images(images)
-    n, h, w = images.shape
-    for name, d, size in (("dy", dy, h), ("dx", dx, w)):
-        if isinstance(d, bool) or not isinstance(d, int | np.integer) or abs(d) >= size:
-            raise ValueError(f"{name} must be an int with |{name}| < {size}, got {d!r}")
-    out = np.zeros_like(images)
-    src_r = slice(max(0, -dy), h - max(0, dy))
-    dst_r = slice(max(0, dy), h - max(0, -dy))
-    src_c = slice(max(0, -dx), w - max(0, dx))
-    dst_c = slice(max(0, dx), w - max(0, -dx))
-    out[:, dst_r, dst_c] = images[:, src_r, src_c]
-    return out
-
-
-def downsample(images, factor: int = 2) -> np.ndarray:
-    """Average-pool images ``(N, H, W)`` by ``factor`` in both directions: ``(N, H/factor, W/factor)``.
-
-    Each output pixel is the mean of a ``factor x factor`` block, so values stay in
-    ``[0, 1]``. 28x28 MNIST becomes 14x14 with ``factor=2``: pixel by pixel that is
-    ``T = 196`` steps instead of 784. ``H`` and ``W`` must be multiples of ``factor``.
-    """
-    images = _check_images(images)
-    n, h, w = images.shape
-    if isinstance(factor, bool) or not isinstance(factor, int | np.integer) or factor < 1:
-        raise ValueError(f"factor must be a positive int, got {factor!r}")
-    if h % factor or w % factor:
-        raise ValueError(f"image size {(h, w)} is not a multiple of factor {factor}")
-    blocks = images.reshape(n, h // factor, factor, w // factor, factor)
-    return blocks.mean(axis=(2, 4)).astype(np.float32)
-
-
-def permute_pixels(images, *, seed: int = 0) -> np.ndarray:
-    """Images ``(N, H, W)`` whose pixels were shuffled by the fixed permutation of ``seed``.
-
-    Pixel ``t`` of the result (raster order) is pixel ``scan_order(..., "permuted")[t]``
-    of the input: reading the result row by row or pixel by pixel is reading the input in
-    the permuted order (:func:`rnntutor.data.to_sequence` with ``order="permuted"``).
-    """
-    from rnntutor import data
-
-    images = _check_images(images)
-    return data.to_sequence(images, "permuted", seed=seed).reshape(images.shape)
-
-
-# ----------------------------------------------------------------------------- training helpers of the chapter
-# (candidates for rnntutor.nn / rnntutor.data; kept here until the owners of those modules take them)
-
-SHIFTS_4 = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
-"""The original images and their one-pixel shifts down, up, right and left."""
-
-
-def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np.ndarray]:
-    """Training-set augmentation: the images shifted by each ``(dy, dx)`` in ``shifts``, stacked.
-
-    Returns ``(len(shifts) * N, H, W)`` images and their labels (repeated). ``(0, 0)``
-    keeps the originals. Only for training sets: the test set is never augmented.
-    """
-    images = _check_images(images)
-    labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
-    shifts = [tuple(s) for s in shifts]
-    if not shifts:
-        raise ValueError("shifts must list at least one (dy, dx) pair")
-    out = np.concatenate([shift_images(images, int(dy), int(dx)) for dy, dx in shifts])
-    return out, np.tile(labels, len(shifts))
-
-
-def set_forget_bias(model: nn.Module, value: float = 1.0) -> int:
-    """Set the forget-gate bias of every LSTM layer in ``model`` to ``value``; return how many layers.
-
-    In the torch layout the gates are stacked ``i, f, g, o``, so the forget gate is the
-    second block ``[H:2H]`` of ``bias_ih`` (``bias_hh``'s block is set to 0, so the sum
-    ``b_if + b_hf`` is exactly ``value``). A positive value makes ``f_t = σ(...)`` start
-    near 1: the cell state is kept by default, so gradients reach early steps
-    (Gers et al., 2000; Jozefowicz et al., 2015).
-    """
-    _check_model(model)
-    count = 0
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.LSTM):
-                h = module.hidden_size
-                for name, p in module.named_parameters():
-                    if name.startswith("bias_ih"):
-                        p[h : 2 * h].fill_(float(value))
-                    elif name.startswith("bias_hh"):
-                        p[h : 2 * h].zero_()
-                count += 1
-    if count == 0:
-        raise ValueError("model has no LSTM layer whose forget-gate bias could be set")
-    return count

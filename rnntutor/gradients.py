@@ -17,7 +17,7 @@ to explode. :func:`state_gradient_norms` measures the left-hand side for any
 
 Also here: spectral-radius scaling and the initialisations compared in the book
 (orthogonal ``W_hh``; the forget-gate bias is set with
-:func:`rnntutor.analysis.set_forget_bias`), the global gradient norm, and the two ways to
+:func:`rnntutor.nn.set_forget_bias`), the global gradient norm, and the two ways to
 trade the memory of BPTT (:func:`run_layer` with truncation or checkpointing, and
 :func:`saved_tensor_bytes` to measure what autograd stores).
 """

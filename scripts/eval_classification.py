@@ -13,8 +13,8 @@ reported as ``"not run: ..."`` with the reason; nothing is estimated or copied i
 Every model is a :class:`rnntutor.nn.SequenceClassifier` trained with
 :func:`rnntutor.train.fit` (Adam, gradient-norm clipping) and measured with
 :func:`rnntutor.train.evaluate` on the untouched test split. The recipe of each target
-is in ``TARGETS``: forget-gate bias 1 (:func:`rnntutor.analysis.set_forget_bias`),
-one-pixel shift augmentation of the training set (:func:`rnntutor.analysis.augment_with_shifts`)
+is in ``TARGETS``: forget-gate bias 1 (:func:`rnntutor.nn.set_forget_bias`),
+one-pixel shift augmentation of the training set (:func:`rnntutor.data.augment_with_shifts`)
 where stated, and a second, short ``fit`` at a tenth of the learning rate (a two-step
 learning-rate schedule). ``train_s`` is the wall time of training only.
 """
@@ -33,8 +33,8 @@ os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
 
 import torch  # noqa: E402
 
-from rnntutor import analysis, data, get_device, seed_everything, train  # noqa: E402
-from rnntutor.nn import SequenceClassifier  # noqa: E402
+from rnntutor import data, get_device, seed_everything, train  # noqa: E402
+from rnntutor.nn import SequenceClassifier, set_forget_bias  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "classification.json"
@@ -171,7 +171,7 @@ def run_target(name: str, recipe: dict, *, seed: int, device: str) -> dict:
     x_train, y_train = data.load_split(recipe["dataset"], "train", seed=seed)
     x_test, y_test = data.load_split(recipe["dataset"], "test", seed=seed)
     if recipe["augment"]:
-        x_train, y_train = analysis.augment_with_shifts(x_train, y_train)
+        x_train, y_train = data.augment_with_shifts(x_train, y_train)
     order = recipe["order"]
     loader = data.make_loader(x_train, y_train, order=order, batch_size=recipe["batch"], seed=seed)
     test_loader = data.make_loader(x_test, y_test, order=order, batch_size=500, shuffle=False)
@@ -182,7 +182,7 @@ def run_target(name: str, recipe: dict, *, seed: int, device: str) -> dict:
         bidirectional=recipe.get("bidirectional", False),
     )  # fmt: skip
     if recipe["cell"] == "lstm":
-        analysis.set_forget_bias(model, 1.0)
+        set_forget_bias(model, 1.0)
     start = time.perf_counter()
     hist = train.fit(model, loader, epochs=recipe["epochs"], lr=recipe["lr"], clip=1.0, device=device, seed=seed)
     if recipe.get("finetune"):

@@ -25,9 +25,8 @@ from pathlib import Path
 import torch
 
 from rnntutor import data, get_device, seed_everything, train
-from rnntutor.analysis import set_forget_bias
 from rnntutor.checkpoint import file_sha256
-from rnntutor.nn import SequenceClassifier
+from rnntutor.nn import SequenceClassifier, set_forget_bias
 
 ROOT = Path(__file__).resolve().parents[1]
 

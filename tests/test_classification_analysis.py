@@ -1,10 +1,11 @@
-"""analysis: early predictions, PCA, confusion matrices, perturbations, training helpers."""
+"""analysis: early predictions, PCA, confusion matrices, errors; the forget-gate bias helper."""
 
 import numpy as np
 import pytest
 import torch
 
 from rnntutor import analysis, data
+from rnntutor import nn as rnn
 from rnntutor.cnn import SmallCNN
 from rnntutor.nn import SequenceClassifier
 
@@ -92,36 +93,11 @@ def test_confusion_matrix_per_class_and_errors():
     np.testing.assert_array_equal(analysis.most_confident_errors(probs, y, k=5), [4, 1])
 
 
-def test_shift_images_by_hand_and_no_wraparound():
-    img = np.arange(9, dtype=np.float32).reshape(1, 3, 3)
-    np.testing.assert_array_equal(analysis.shift_images(img, 1, 0)[0], [[0, 0, 0], [0, 1, 2], [3, 4, 5]])
-    np.testing.assert_array_equal(analysis.shift_images(img, 0, -1)[0], [[1, 2, 0], [4, 5, 0], [7, 8, 0]])
-    with pytest.raises(ValueError, match="dx"):
-        analysis.shift_images(img, 0, 3)
-
-
-def test_permute_pixels_is_the_permuted_sequence():
-    out = analysis.permute_pixels(IMAGES, seed=2)
-    perm = data.pixel_permutation(64, seed=2)
-    np.testing.assert_array_equal(out.reshape(7, 64), IMAGES.reshape(7, 64)[:, perm])
-
-
-def test_augment_with_shifts_and_forget_bias():
-    x, y = analysis.augment_with_shifts(IMAGES[:2], np.array([3, 4]))
-    assert x.shape == (10, 8, 8)
-    np.testing.assert_array_equal(y, [3, 4] * 5)
-    np.testing.assert_array_equal(x[:2], IMAGES[:2])
+def test_set_forget_bias():
     model = _model()
-    assert analysis.set_forget_bias(model, 1.0) == 1
+    assert rnn.set_forget_bias(model, 1.0) == 1
     b = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0  # gates i, f, g, o
     np.testing.assert_allclose(b[6:12].detach().numpy(), 1.0)
     assert not torch.allclose(b[:6], torch.ones(6))
     with pytest.raises(ValueError, match="no LSTM"):
-        analysis.set_forget_bias(SmallCNN(2))
-
-
-def test_downsample_by_hand():
-    img = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
-    np.testing.assert_allclose(analysis.downsample(img, 2)[0], [[2.5, 4.5], [10.5, 12.5]])
-    with pytest.raises(ValueError, match="multiple"):
-        analysis.downsample(img[:, :3], 2)
+        rnn.set_forget_bias(SmallCNN(2))

@@ -45,13 +45,11 @@ def test_forward_shapes_and_errors():
 
 
 def test_global_pooling_makes_features_nearly_shift_invariant():
-    from rnntutor.analysis import shift_images
-
     torch.manual_seed(0)
     cnn, lstm = SmallCNN(3), SequenceClassifier("lstm", 28, 8, 10)
     img = np.zeros((1, 28, 28), dtype=np.float32)
     img[0, 10:16, 9:14] = np.random.default_rng(0).random((6, 5))
-    moved = shift_images(img, 4, -4)  # a multiple of the total pooling stride 4
+    moved = data.shift_images(img, 4, -4)  # a multiple of the total pooling stride 4
     with torch.no_grad():
         f_cnn = [cnn.features(torch.from_numpy(a)) for a in (img, moved)]
         f_lstm = [lstm.features(torch.from_numpy(a)) for a in (img, moved)]

@@ -43,7 +43,7 @@ def test_permuted_view_accepts(capsys):
     ],
 )
 def test_permuted_view_rejects(permute, unpermute, message, capsys):
-    assert ex.check_permuted_view(permute, unpermute) is False
+    assert not ex.check_permuted_view(permute, unpermute)
     out = capsys.readouterr().out
     assert out.startswith("❌ Permuted view")
     assert message in out
@@ -78,7 +78,7 @@ def test_accuracy_after_k_accepts(capsys):
     ],
 )
 def test_accuracy_after_k_rejects(fn, message, capsys):
-    assert ex.check_accuracy_after_k(fn) is False
+    assert not ex.check_accuracy_after_k(fn)
     out = capsys.readouterr().out
     assert out.startswith("❌ Accuracy after k steps")
     assert message in out
@@ -102,7 +102,7 @@ def test_bidirectional_readout_accepts(capsys):
     ],
 )
 def test_bidirectional_readout_rejects(fn, message, capsys):
-    assert ex.check_bidirectional_readout(fn) is False
+    assert not ex.check_bidirectional_readout(fn)
     out = capsys.readouterr().out
     assert out.startswith("❌ Bidirectional read-out")
     assert message in out

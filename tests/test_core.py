@@ -76,8 +76,8 @@ def test_check_same_size():
 
 
 def test_checker_helpers_print_verdicts(capsys):
-    assert passed("Exercise 1") is True
-    assert failed("Exercise 1", "wrong shape", hint="transpose?") is False
+    assert passed("Exercise 1")
+    assert not failed("Exercise 1", "wrong shape", hint="transpose?")
     out = capsys.readouterr().out
     assert "✅ Exercise 1: correct." in out
     assert "❌ Exercise 1: wrong shape" in out and "Hint: transpose?" in out

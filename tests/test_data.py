@@ -1,4 +1,4 @@
-"""Tests for rnntutor.data: views against hand-computed arrays, splits, binarization,
+"""Tests for rnntutor.data: views against hand-computed arrays, splits, binarization, image transforms,
 loaders, and the MNIST download code against IDX files written here (never the network).
 """
 
@@ -223,6 +223,39 @@ def test_binarize_stochastic_mean_and_seed():
     assert b[:, 0].max() == 0.0 and b[:, 3].min() == 1.0
     np.testing.assert_array_equal(b, data.binarize_stochastic(x, seed=0))
     assert not np.array_equal(b, data.binarize_stochastic(x, seed=1))
+
+
+# ---------------------------------------------------------------------- image transforms
+
+IMAGES = np.random.default_rng(0).random((7, 8, 8)).astype(np.float32)
+
+
+def test_shift_images_by_hand_and_no_wraparound():
+    img = np.arange(9, dtype=np.float32).reshape(1, 3, 3)
+    np.testing.assert_array_equal(data.shift_images(img, 1, 0)[0], [[0, 0, 0], [0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(data.shift_images(img, 0, -1)[0], [[1, 2, 0], [4, 5, 0], [7, 8, 0]])
+    with pytest.raises(ValueError, match="dx"):
+        data.shift_images(img, 0, 3)
+
+
+def test_permute_pixels_is_the_permuted_sequence():
+    out = data.permute_pixels(IMAGES, seed=2)
+    perm = data.pixel_permutation(64, seed=2)
+    np.testing.assert_array_equal(out.reshape(7, 64), IMAGES.reshape(7, 64)[:, perm])
+
+
+def test_augment_with_shifts():
+    x, y = data.augment_with_shifts(IMAGES[:2], np.array([3, 4]))
+    assert x.shape == (10, 8, 8)
+    np.testing.assert_array_equal(y, [3, 4] * 5)
+    np.testing.assert_array_equal(x[:2], IMAGES[:2])
+
+
+def test_downsample_by_hand():
+    img = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
+    np.testing.assert_allclose(data.downsample(img, 2)[0], [[2.5, 4.5], [10.5, 12.5]])
+    with pytest.raises(ValueError, match="multiple"):
+        data.downsample(img[:, :3], 2)
 
 
 # ----------------------------------------------------------------------------- loaders

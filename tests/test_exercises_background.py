@@ -7,7 +7,7 @@ from rnntutor.exercises import background as bg
 
 
 def _assert_rejected(check, answer, exercise, message, capsys):
-    assert check(answer) is False
+    assert not check(answer)
     out = capsys.readouterr().out
     assert out.startswith(f"❌ {exercise}")
     assert message in out
@@ -99,7 +99,7 @@ def test_snake_column_mistake_is_named(capsys):
         idx[1::2] = idx[1::2, ::-1]
         return idx.ravel()
 
-    assert bg.check_snake_order(column_snake) is False
+    assert not bg.check_snake_order(column_snake)
     assert "columns instead of along the rows" in capsys.readouterr().out
 
 
@@ -111,9 +111,9 @@ def test_stub_and_crash_become_messages(check, capsys):
     def crash(images):
         return images[99]
 
-    assert check(stub) is False
+    assert not check(stub)
     assert "not implemented yet" in capsys.readouterr().out
-    assert check(crash) is False
+    assert not check(crash)
     assert "IndexError" in capsys.readouterr().out
 
 
@@ -124,3 +124,14 @@ def test_learner_cannot_change_the_test_images(capsys):
         return answer
 
     assert bg.check_row_view(mutate_then_answer)
+
+
+def test_verdict_is_bool_like_and_silent_in_notebooks():
+    """A verdict works with assert/if/==, and IPython displays nothing for it (no stray ``False``)."""
+    from rnntutor.exercises import Verdict
+
+    yes, no = Verdict(True), Verdict(False)
+    assert yes and not no
+    assert yes == True and no == False  # noqa: E712 - comparing with bools is the point
+    assert repr(no) == "Verdict(solved=False)"
+    assert yes._ipython_display_() is None

@@ -46,9 +46,9 @@ def stub(*args):
 
 
 def test_gru_step_accepts_right_answer(capsys):
-    assert gates.check_gru_step(gru_step_right) is True
+    assert gates.check_gru_step(gru_step_right)
     assert "✅ GRU step: correct" in capsys.readouterr().out
-    assert gates.check_gru_step(lambda x, h, p: ref.gru_step(x, h, p)[0]) is True
+    assert gates.check_gru_step(lambda x, h, p: ref.gru_step(x, h, p)[0])
 
 
 @pytest.mark.parametrize(
@@ -63,14 +63,14 @@ def test_gru_step_accepts_right_answer(capsys):
     ],
 )
 def test_gru_step_rejects_wrong_answers(fn, message, capsys):
-    assert gates.check_gru_step(fn) is False
+    assert not gates.check_gru_step(fn)
     out = capsys.readouterr().out
     assert out.startswith("❌ GRU step:")
     assert message in out
 
 
 def test_rnn_dh_prev_accepts_right_answer(capsys):
-    assert gates.check_rnn_dh_prev(lambda dh, h, W: (dh * (1 - h**2)) @ W) is True
+    assert gates.check_rnn_dh_prev(lambda dh, h, W: (dh * (1 - h**2)) @ W)
     assert "✅ RNN backward step: correct" in capsys.readouterr().out
 
 
@@ -85,14 +85,14 @@ def test_rnn_dh_prev_accepts_right_answer(capsys):
     ],
 )
 def test_rnn_dh_prev_rejects_wrong_answers(fn, message, hint, capsys):
-    assert gates.check_rnn_dh_prev(fn) is False
+    assert not gates.check_rnn_dh_prev(fn)
     out = capsys.readouterr().out
     assert "❌ RNN backward step:" in out and message in out
     assert hint in out
 
 
 def test_lstm_param_count_accepts_right_answer(capsys):
-    assert gates.check_lstm_param_count(lambda n_in, H: 4 * (H * n_in + H * H + 2 * H)) is True
+    assert gates.check_lstm_param_count(lambda n_in, H: 4 * (H * n_in + H * H + 2 * H))
     out = capsys.readouterr().out
     assert "✅ LSTM parameter count: correct" in out and "80,896" in out
     assert 4 * (128 * 28 + 128 * 128 + 2 * 128) == sum(
@@ -112,7 +112,7 @@ def test_lstm_param_count_accepts_right_answer(capsys):
     ],
 )
 def test_lstm_param_count_rejects_wrong_answers(fn, message, capsys):
-    assert gates.check_lstm_param_count(fn) is False
+    assert not gates.check_lstm_param_count(fn)
     out = capsys.readouterr().out
     assert "❌ LSTM parameter count: for input_size=28, hidden_size=128" in out or "integer" in out
     assert message in out

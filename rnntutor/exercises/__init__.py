@@ -1,9 +1,11 @@
 """Automatic checkers for the book's exercises, one module per chapter.
 
 A checker calls the learner's function on test inputs, compares it with the
-package's own answer and prints a verdict. It returns ``True`` or ``False`` so tests
-and notebooks can assert on it. It never raises because of the learner's code: an
-exception becomes a message that says what went wrong and how to fix it.
+package's own answer and prints a verdict. It returns a :class:`Verdict`, true when the
+exercise is solved, so tests and notebooks can ``assert`` on it; in a notebook the
+verdict shows only the printed message, not a bare ``True`` or ``False``. A checker
+never raises because of the learner's code: an exception becomes a message that says
+what went wrong and how to fix it.
 """
 
 from __future__ import annotations
@@ -14,16 +16,42 @@ from typing import Any
 import numpy as np
 
 
-def passed(exercise: str, detail: str = "") -> bool:
-    """Print the success line of ``exercise`` and return ``True``."""
+class Verdict:
+    """What a checker returns: true when the exercise is solved (``bool(verdict)``).
+
+    It behaves like the ``bool`` it wraps (``assert``, ``if``, ``==``), and a notebook
+    displays nothing for it: the checker has already printed its message.
+    """
+
+    def __init__(self, solved: bool):
+        self.solved = bool(solved)
+
+    def __bool__(self) -> bool:
+        return self.solved
+
+    def __eq__(self, other) -> bool:
+        return bool(other) == self.solved if isinstance(other, (bool, Verdict)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.solved)
+
+    def __repr__(self) -> str:
+        return f"Verdict(solved={self.solved})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the message printed by the checker is the verdict a reader sees."""
+
+
+def passed(exercise: str, detail: str = "") -> Verdict:
+    """Print the success line of ``exercise`` and return a true :class:`Verdict`."""
     print(f"✅ {exercise}: correct." + (f" {detail}" if detail else ""))
-    return True
+    return Verdict(True)
 
 
-def failed(exercise: str, why: str, hint: str = "") -> bool:
-    """Print why ``exercise`` is not solved yet (and a hint) and return ``False``."""
+def failed(exercise: str, why: str, hint: str = "") -> Verdict:
+    """Print why ``exercise`` is not solved yet (and a hint) and return a false :class:`Verdict`."""
     print(f"❌ {exercise}: {why}" + (f"\n   Hint: {hint}" if hint else ""))
-    return False
+    return Verdict(False)
 
 
 class LearnerError(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntutor import data
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
 
 __all__ = ["check_row_view", "check_pixel_view", "check_snake_order"]
 
@@ -58,7 +58,7 @@ def _run(fn: Callable, exercise: str, *args):
         return None, failed(exercise, str(exc))
 
 
-def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> bool:
+def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     """Check ``fn(images) -> sequences``: the rows view, one image row per time step.
 
     ``images`` has shape ``(N, H, W)``; the answer must have shape ``(N, T=H, F=W)``
@@ -95,7 +95,7 @@ def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> bool:
     return passed(exercise, f"An (N, H, W) image batch becomes {height} steps of {width} features each.")
 
 
-def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> bool:
+def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     """Check ``fn(images) -> sequences``: the pixel (raster) view, one pixel per step.
 
     ``images`` has shape ``(N, H, W)``; the answer must have shape ``(N, T=H*W, F=1)``,
@@ -139,7 +139,7 @@ def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> bool:
     return passed(exercise, f"A {height}x{width} image becomes {height * width} steps of 1 feature.")
 
 
-def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> bool:
+def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> Verdict:
     """Check ``fn(height, width) -> order``: the snake (boustrophedon) scan order.
 
     ``order[t]`` is the flat (row-major) index ``r * width + c`` of the pixel read at

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
 
 __all__ = ["check_clip_global_norm", "check_copy_baseline", "check_linear_recurrence"]
 
@@ -33,7 +33,7 @@ def _clip_reference(grads: list[np.ndarray], max_norm: float) -> list[np.ndarray
     return [g * scale for g in grads]
 
 
-def check_clip_global_norm(fn: Callable) -> bool:
+def check_clip_global_norm(fn: Callable) -> Verdict:
     """Check ``fn(grads, max_norm) -> list of arrays``: clip a list of gradients by their *global* norm.
 
     Expected: if ``‖g‖ = sqrt(Σ_p ‖g_p‖²) > max_norm``, every ``g_p`` is multiplied by
@@ -83,7 +83,7 @@ def check_clip_global_norm(fn: Callable) -> bool:
 # ----------------------------------------------------------------------------- 2. copy baseline
 
 
-def check_copy_baseline(fn: Callable) -> bool:
+def check_copy_baseline(fn: Callable) -> Verdict:
     """Check ``fn(T, copy_length, n_symbols) -> float``: the memoryless cross-entropy per step (nats)."""
     exercise = "Copy-task baseline"
     for T, K, S in ((100, 10, 8), (30, 5, 4), (7, 3, 16)):
@@ -125,7 +125,7 @@ def _loop(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def check_linear_recurrence(fn: Callable) -> bool:
+def check_linear_recurrence(fn: Callable) -> Verdict:
     """Check ``fn(a, b) -> h``: ``h_t = a_t h_{t-1} + b_t`` (``h_0 = 0``) for positive ``a, b (T, H)``.
 
     Any correct vectorised method passes; a Python loop over ``t`` also passes the values

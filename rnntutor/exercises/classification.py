@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from rnntutor import analysis, data
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
 
 __all__ = ["check_accuracy_after_k", "check_bidirectional_readout", "check_permuted_view"]
 
@@ -57,7 +57,7 @@ def _run(fn: Callable, exercise: str, *args):
 # ----------------------------------------------------------------------------- permuted view
 
 
-def check_permuted_view(permute: Callable, unpermute: Callable) -> bool:
+def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
     """Check ``permute(images, perm) -> seqs`` and ``unpermute(seqs, perm, image_shape) -> images``.
 
     ``images (N, H, W)``; ``perm`` is a permutation of ``range(H*W)`` (int array).
@@ -132,7 +132,7 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> bool:
 # ----------------------------------------------------------------------------- accuracy after k steps
 
 
-def check_accuracy_after_k(fn: Callable) -> bool:
+def check_accuracy_after_k(fn: Callable) -> Verdict:
     """Check ``fn(step_scores, labels) -> acc``: ``acc[k-1]`` is the accuracy after ``k`` steps.
 
     ``step_scores (N, T, C)`` holds the scores (logits) the read-out gives after each
@@ -194,7 +194,7 @@ def check_accuracy_after_k(fn: Callable) -> bool:
 # ----------------------------------------------------------------------------- bidirectional read-out
 
 
-def check_bidirectional_readout(fn: Callable) -> bool:
+def check_bidirectional_readout(fn: Callable) -> Verdict:
     """Check ``fn(out, hidden_size) -> s``: the ``"last"`` read-out of a bidirectional layer.
 
     ``out (B, T, 2H)`` holds ``[h_t^→ ; h_t^←]`` for every step (a torch tensor from a

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntutor import reference as ref
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
 
 __all__ = ["check_gru_step", "check_rnn_dh_prev", "check_lstm_param_count"]
 
@@ -69,7 +69,7 @@ def _gru_variants(x, h_prev, params) -> dict[str, np.ndarray]:
     }
 
 
-def check_gru_step(fn: Callable) -> bool:
+def check_gru_step(fn: Callable) -> Verdict:
     """Check ``fn(x, h_prev, params) -> h``: one GRU step in the ``torch.nn.GRU`` convention.
 
     ``x (B, I)``, ``h_prev (B, H)``, ``params`` with ``weight_ih (3H, I)``,
@@ -118,7 +118,7 @@ def check_gru_step(fn: Callable) -> bool:
     return passed(exercise, "Your step matches ref.gru_step (and therefore torch.nn.GRU).")
 
 
-def check_rnn_dh_prev(fn: Callable) -> bool:
+def check_rnn_dh_prev(fn: Callable) -> Verdict:
     """Check ``fn(dh, h, weight_hh) -> dh_prev``: ``∂L/∂h_{t-1}`` for ``h_t = tanh(a_t)``.
 
     ``dh = ∂L/∂h_t (B, H)``, ``h = h_t (B, H)`` (already the tanh), ``weight_hh (H, H)``.
@@ -168,7 +168,7 @@ def check_rnn_dh_prev(fn: Callable) -> bool:
     return passed(exercise, "This is the factor that BPTT applies once per step, W_hh and tanh' each time.")
 
 
-def check_lstm_param_count(fn: Callable[[int, int], int]) -> bool:
+def check_lstm_param_count(fn: Callable[[int, int], int]) -> Verdict:
     """Check ``fn(input_size, hidden_size) -> int``: the parameter count of ``torch.nn.LSTM``.
 
     The count is ``4 (H I + H H + 2 H)``: four gates, each with input weights, hidden

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
 
 __all__ = ["check_find_broken", "check_nats_to_bits", "check_row_mask", "make_suspects"]
 
@@ -15,7 +15,7 @@ __all__ = ["check_find_broken", "check_nats_to_bits", "check_row_mask", "make_su
 # ----------------------------------------------------------------------------- 1. the Row LSTM's input mask
 
 
-def check_row_mask(fn) -> bool:
+def check_row_mask(fn) -> Verdict:
     """``fn(kernel_size, mask_type)`` must return :func:`rnntutor.generation.row_mask` (a 0/1 vector)."""
     from rnntutor.generation import row_mask
 
@@ -45,7 +45,7 @@ def check_row_mask(fn) -> bool:
 # ----------------------------------------------------------------------------- 2. nats -> bits per dimension
 
 
-def check_nats_to_bits(fn) -> bool:
+def check_nats_to_bits(fn) -> Verdict:
     """``fn(nll_nats, n_pixels)`` must return ``nll_nats / (n_pixels * ln 2)``."""
     name = "nats to bits per dimension"
     for nats, d in ((80.54, 784), (17.0, 64), (np.array([10.0, 25.0]), 64)):
@@ -122,7 +122,7 @@ def make_suspects(seed: int = 0, image_shape=(4, 4)) -> tuple[dict, str]:
     return suspects, "ABC"[bad]
 
 
-def check_find_broken(fn) -> bool:
+def check_find_broken(fn) -> Verdict:
     """``fn(suspects)`` gets a dict of three models and must return the name of the non-causal one."""
     name = "find the broken model"
     for seed in range(4):

@@ -6,6 +6,7 @@
   :class:`GRU` with ``impl="scratch" | "fused" | "cudnn"`` — state dicts identical to
   ``torch.nn.RNN/LSTM/GRU(batch_first=True)``.
 - :class:`SequenceClassifier` reads images as sequences (rows, pixels, permuted pixels).
+- :func:`set_forget_bias` initialises the forget-gate bias of every LSTM layer in a model.
 
 Usage::
 
@@ -16,7 +17,7 @@ Usage::
 
 from rnntutor.nn.cells import GATES, GRUCell, LSTMCell, RNNCell, gru_step, lstm_step, rnn_step
 from rnntutor.nn.classifier import ORDERS, READOUTS, SequenceClassifier
-from rnntutor.nn.layers import CELLS, GRU, IMPLS, LSTM, RNN, make_layer
+from rnntutor.nn.layers import CELLS, GRU, IMPLS, LSTM, RNN, make_layer, set_forget_bias
 
 __all__ = [
     "CELLS",
@@ -35,4 +36,5 @@ __all__ = [
     "lstm_step",
     "make_layer",
     "rnn_step",
+    "set_forget_bias",
 ]

@@ -62,7 +62,19 @@ class _Layer:
     kind = "rnn"
     impl: str
 
-    def _init_common(self, impl: str) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        impl: str = "fused",
+        bias: bool = True,
+    ):
+        tanh = {"nonlinearity": "tanh"} if self.kind == "rnn" else {}  # only torch.nn.RNN takes it
+        super().__init__(
+            input_size, hidden_size, num_layers, bias=bias, batch_first=True, bidirectional=bidirectional, **tanh
+        )
         self.impl = _check_impl(impl)
 
     def extra_repr(self) -> str:
@@ -125,61 +137,17 @@ class RNN(_Layer, nn.RNN):
 
     kind = "rnn"
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        impl: str = "fused",
-        bias: bool = True,
-    ):
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            nonlinearity="tanh",
-            bias=bias,
-            batch_first=True,
-            bidirectional=bidirectional,
-        )
-        self._init_common(impl)
-
 
 class LSTM(_Layer, nn.LSTM):
     """LSTM layer (gates ``i, f, g, o``); ``torch.nn.LSTM(batch_first=True)`` parameters and state dict."""
 
     kind = "lstm"
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        impl: str = "fused",
-        bias: bool = True,
-    ):
-        super().__init__(input_size, hidden_size, num_layers, bias=bias, batch_first=True, bidirectional=bidirectional)
-        self._init_common(impl)
-
 
 class GRU(_Layer, nn.GRU):
     """GRU layer (gates ``r, z, n``); ``torch.nn.GRU(batch_first=True)`` parameters and state dict."""
 
     kind = "gru"
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        impl: str = "fused",
-        bias: bool = True,
-    ):
-        super().__init__(input_size, hidden_size, num_layers, bias=bias, batch_first=True, bidirectional=bidirectional)
-        self._init_common(impl)
 
 
 LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -193,3 +161,32 @@ def make_layer(cell: str, input_size: int, hidden_size: int, *, impl: str = "fus
     if cell not in LAYERS:
         raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
     return LAYERS[cell](input_size, hidden_size, impl=impl, **kw)
+
+
+def set_forget_bias(model: nn.Module, value: float = 1.0) -> int:
+    """Set the forget-gate bias of every LSTM layer in ``model`` to ``value``; return how many layers.
+
+    Works on any module containing ``torch.nn.LSTM`` layers (:class:`LSTM` is one). In
+    the torch layout the gates are stacked ``i, f, g, o``, so the forget gate is the
+    second block ``[H:2H]`` of ``bias_ih`` (``bias_hh``'s block is set to 0, so the sum
+    ``b_if + b_hf`` is exactly ``value``). A positive value makes ``f_t = σ(...)`` start
+    near 1: the cell state is kept by default, so gradients reach early steps
+    (Gers et al., 2000; Jozefowicz et al., 2015). Raises ``ValueError`` if ``model``
+    has no LSTM layer.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    count = 0
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.LSTM):
+                h = module.hidden_size
+                for name, p in module.named_parameters():
+                    if name.startswith("bias_ih"):
+                        p[h : 2 * h].fill_(float(value))
+                    elif name.startswith("bias_hh"):
+                        p[h : 2 * h].zero_()
+                count += 1
+    if count == 0:
+        raise ValueError("model has no LSTM layer whose forget-gate bias could be set")
+    return count
