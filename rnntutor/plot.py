@@ -717,7 +717,7 @@ def plot_context_maps(maps: dict, pixel: tuple[int, int], *, size: float = 2.4, 
         ax.set_title(name, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.88) if title else None)  # leave room for the title above two-line labels
     return fig
 
 

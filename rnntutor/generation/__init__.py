@@ -1,4 +1,4 @@
-"""Generative models of binary images (Chapter 3): baselines, pixel LSTM, PixelRNN's Row LSTM.
+"""Generative models of binary images (Chapter 3): baselines, pixel LSTM, PixelRNN's Row LSTM and Diagonal BiLSTM.
 
 Every model is an :class:`AutoregressiveImageModel`: ``p(x) = prod_i p(x_i | x_<i)`` in
 raster order, with
@@ -16,6 +16,14 @@ raster order, with
 from rnntutor.generation.base import AutoregressiveImageModel, as_binary_images, image_loader, nll_loss
 from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
 from rnntutor.generation.causality import CausalityReport, check_causality, dependency_matrix
+from rnntutor.generation.diagonal_bilstm import (
+    DiagonalBiLSTM,
+    DiagonalBiLSTMLayer,
+    MaskedConv2d,
+    image_mask,
+    skew,
+    unskew,
+)
 from rnntutor.generation.pixel_lstm import PixelLSTM
 from rnntutor.generation.pretrained import load_model, load_pretrained, pretrained_record, save_model
 from rnntutor.generation.row_lstm import MaskedConv1d, RowLSTM, RowLSTMLayer, row_mask
@@ -24,9 +32,12 @@ from rnntutor.generation.training import train_generator
 __all__ = [
     "AutoregressiveImageModel",
     "CausalityReport",
+    "DiagonalBiLSTM",
+    "DiagonalBiLSTMLayer",
     "FVSBN",
     "IndependentBernoulli",
     "MaskedConv1d",
+    "MaskedConv2d",
     "PixelLSTM",
     "RowLSTM",
     "RowLSTMLayer",
@@ -34,11 +45,14 @@ __all__ = [
     "check_causality",
     "dependency_matrix",
     "image_loader",
+    "image_mask",
     "load_model",
     "load_pretrained",
     "nll_loss",
     "pretrained_record",
     "row_mask",
     "save_model",
+    "skew",
     "train_generator",
+    "unskew",
 ]

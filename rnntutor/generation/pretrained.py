@@ -41,10 +41,11 @@ __all__ = [
 def model_classes() -> dict:
     """Model classes a generation checkpoint may name."""
     from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
+    from rnntutor.generation.diagonal_bilstm import DiagonalBiLSTM
     from rnntutor.generation.pixel_lstm import PixelLSTM
     from rnntutor.generation.row_lstm import RowLSTM
 
-    return {c.__name__: c for c in (IndependentBernoulli, FVSBN, PixelLSTM, RowLSTM)}
+    return {c.__name__: c for c in (IndependentBernoulli, FVSBN, PixelLSTM, RowLSTM, DiagonalBiLSTM)}
 
 
 def save_model(path, model) -> str:
