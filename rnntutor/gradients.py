@@ -19,10 +19,14 @@ Also here: spectral-radius scaling and the initialisations compared in the book
 (orthogonal ``W_hh``; the forget-gate bias is set with
 :func:`rnntutor.nn.set_forget_bias`), the global gradient norm, and the two ways to
 trade the memory of BPTT (:func:`run_layer` with truncation or checkpointing, and
-:func:`saved_tensor_bytes` to measure what autograd stores).
+:func:`retained_bytes` to measure the memory a forward pass leaves for the backward pass).
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import sys
 
 import numpy as np
 import torch
@@ -36,7 +40,7 @@ __all__ = [
     "orthogonal_init_",
     "pascanu_bound",
     "run_layer",
-    "saved_tensor_bytes",
+    "retained_bytes",
     "set_spectral_radius_",
     "spectral_radius",
     "state_gradient_norms",
@@ -186,22 +190,42 @@ def run_layer(layer, x: Tensor, *, tbptt: int | None = None, checkpoint: int | N
     return torch.cat(outs, dim=1), state
 
 
-def saved_tensor_bytes(fn) -> int:
-    """Bytes of the tensors autograd saves for the backward pass while ``fn()`` runs.
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence writes to the process's standard error (file descriptor 2) for a moment.
 
-    This is the activation memory of BPTT (it grows linearly with ``T``). Every save is
-    counted (a tensor saved twice counts twice); the parameters themselves are not. Tensors saved inside a checkpointed
-    region are not stored (they are recomputed), so they are not counted.
+    The PyTorch profiler announces its start and stop there, below Python, so a notebook
+    would show those lines (with timestamps) as output.
     """
-    total = 0
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no file descriptor 2: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    def pack(t: Tensor):
-        nonlocal total
-        if not isinstance(t, nn.Parameter):  # weights are stored anyway
-            total += t.numel() * t.element_size()
-        return t
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+def retained_bytes(fn) -> int:
+    """Bytes that ``fn()`` allocates and that are still held when it returns (CPU tensors).
+
+    With ``fn`` computing a loss, this is the memory that the forward pass leaves behind
+    for the backward pass: for full BPTT the activations of every step (linear in ``T``);
+    with checkpointing only the states at the chunk boundaries, which
+    ``torch.utils.checkpoint`` keeps to recompute each chunk later (``O(T/k)``). Measured,
+    not counted: the PyTorch profiler's memory tracking gives every allocation and every
+    release during the call, and their sum is what remains. Tensors that existed before
+    the call (the input, the parameters) are not included.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         result = fn()
     del result
-    return total
+    return int(sum(event.self_cpu_memory_usage for event in prof.events()))

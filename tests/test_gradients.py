@@ -85,16 +85,22 @@ def test_run_layer_checkpoint_same_gradients_and_tbptt_truncates(cell):
     torch.testing.assert_close(g_trunc[:, 8:], g_full[:, 8:])
 
 
-def test_saved_tensor_bytes_grow_with_T_and_shrink_with_checkpointing():
-    layer = _layer("rnn", H=32)
+def test_retained_bytes_grow_with_T_and_shrink_with_checkpointing(capfd):
+    layer = _layer("lstm", H=32)
 
     def loss(T, **kw):
         x = torch.randn(8, T, 3, dtype=torch.float64)
         return lambda: G.run_layer(layer, x, **kw)[0].sum()
 
-    b10, b40 = G.saved_tensor_bytes(loss(10)), G.saved_tensor_bytes(loss(40))
-    assert b40 > 3.5 * b10
-    assert G.saved_tensor_bytes(loss(40, checkpoint=10)) < b40 / 3
+    full = {T: G.retained_bytes(loss(T)) for T in (16, 32, 64)}
+    ck = {T: G.retained_bytes(loss(T, checkpoint=int(T**0.5))) for T in (16, 64)}
+    per_16_steps = full[32] - full[16]
+    assert per_16_steps > 0 and abs(full[64] - full[32] - 2 * per_16_steps) <= 0.01 * per_16_steps  # linear in T
+    assert ck[64] < full[64] / 10
+    assert 1.2 < ck[64] / ck[16] < 3  # about sqrt(T): 16 chunks of 4 against 4 of 4 ... 8 of 8
+    boundary_states = (64 // 8) * 2 * 8 * 32 * 8  # (h, c) of (8, 32) float64 at every chunk boundary
+    assert ck[64] >= boundary_states
+    assert "profiler" not in capfd.readouterr().err  # the profiler's start/stop lines are silenced
 
 
 def test_plots_and_spectral_radius_widget():
