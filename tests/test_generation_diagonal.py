@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import randomize_weights
 
 from rnntutor.generation import (
     DiagonalBiLSTM,
@@ -23,20 +24,11 @@ from rnntutor.generation import (
 from rnntutor.generation.pretrained import model_classes
 
 
-def _randomize(model, seed=0, scale=0.5):
-    """Random weights and non-zero biases, so no dependency hides behind a zero."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g))
-    return model.eval()
-
-
 def _model(shape=(4, 5), seed=0, **kw):
     torch.manual_seed(seed)
     kw.setdefault("hidden", 6)
     kw.setdefault("head", 8)
-    return _randomize(DiagonalBiLSTM(shape, **kw), seed=seed)
+    return randomize_weights(DiagonalBiLSTM(shape, **kw), seed=seed)
 
 
 def _past(d):
@@ -106,7 +98,7 @@ def _naive_direction(layer, u, direction):
 @torch.no_grad()
 def test_diagonal_scan_equals_the_pixel_by_pixel_recurrence(n, m):
     torch.manual_seed(0)
-    layer = _randomize(DiagonalBiLSTMLayer(3, 5))
+    layer = randomize_weights(DiagonalBiLSTMLayer(3, 5))
     u = torch.randn(2, 3, n, m)
     h_lr, h_rl = layer.directions(u)
     torch.testing.assert_close(h_lr, _naive_direction(layer, u, 0), atol=1e-5, rtol=1e-5)
@@ -146,7 +138,7 @@ def test_every_pixel_depends_on_its_whole_past():
     assert dep[24, 4]  # the last pixel sees the top-right pixel
     # the paper's Row LSTM (3-wide kernels) sees a triangle above each pixel: not the far upper right
     torch.manual_seed(0)
-    row = _randomize(RowLSTM((5, 5), hidden=6, num_layers=2, in_kernel=3, prev_row=False))
+    row = randomize_weights(RowLSTM((5, 5), hidden=6, num_layers=2, in_kernel=3, prev_row=False))
     dep_row = dependency_matrix(row)
     assert not dep_row[24, 4]
     i = 4 * 5 + 0  # pixel (4, 0)

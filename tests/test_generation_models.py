@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import randomize_weights
 
 from rnntutor.generation import (
     FVSBN,
@@ -25,24 +26,15 @@ from rnntutor.generation.row_lstm import conv_row
 SHAPE = (4, 5)
 
 
-def _randomize(model, seed=0, scale=0.5):
-    """Random weights and non-zero biases, so no dependency hides behind a zero."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g))
-    return model.eval()
-
-
 def _models(shape=SHAPE):
     torch.manual_seed(0)
     return {
-        "independent": _randomize(IndependentBernoulli(shape)),
-        "fvsbn": _randomize(FVSBN(shape)),
-        "pixel_lstm": _randomize(PixelLSTM(shape, hidden=8)),
-        "pixel_lstm_no_above": _randomize(PixelLSTM(shape, hidden=8, above=False, pixel_bias=False)),
-        "row_lstm": _randomize(RowLSTM(shape, hidden=6, pixel_bias=True)),
-        "row_lstm_paper": _randomize(RowLSTM(shape, hidden=6, num_layers=3, in_kernel=3, prev_row=False)),
+        "independent": randomize_weights(IndependentBernoulli(shape)),
+        "fvsbn": randomize_weights(FVSBN(shape)),
+        "pixel_lstm": randomize_weights(PixelLSTM(shape, hidden=8)),
+        "pixel_lstm_no_above": randomize_weights(PixelLSTM(shape, hidden=8, above=False, pixel_bias=False)),
+        "row_lstm": randomize_weights(RowLSTM(shape, hidden=6, pixel_bias=True)),
+        "row_lstm_paper": randomize_weights(RowLSTM(shape, hidden=6, num_layers=3, in_kernel=3, prev_row=False)),
     }
 
 
@@ -64,7 +56,7 @@ def test_every_model_is_causal(name):
 def _broken_models():
     from rnntutor.exercises.generation import _broken
 
-    return {kind: _randomize(_broken(kind, SHAPE, 0)) for kind in ("fvsbn", "pixel_lstm", "row_lstm")}
+    return {kind: randomize_weights(_broken(kind, SHAPE, 0)) for kind in ("fvsbn", "pixel_lstm", "row_lstm")}
 
 
 @pytest.mark.parametrize("kind", ["fvsbn", "pixel_lstm", "row_lstm"])
@@ -98,8 +90,8 @@ def test_dependency_matrix_of_fvsbn_is_the_full_strict_lower_triangle():
 def test_row_lstm_contexts_paper_triangle_versus_ours():
     shape = (6, 8)
     torch.manual_seed(0)
-    paper = _randomize(RowLSTM(shape, hidden=6, in_kernel=3, prev_row=False))
-    ours = _randomize(RowLSTM(shape, hidden=6))
+    paper = randomize_weights(RowLSTM(shape, hidden=6, in_kernel=3, prev_row=False))
+    ours = randomize_weights(RowLSTM(shape, hidden=6))
     i = 5 * 8 + 1  # a pixel near the bottom left
     past = np.arange(48) < i
     dep_paper, dep_ours = dependency_matrix(paper)[i], dependency_matrix(ours)[i]
@@ -126,7 +118,7 @@ def test_probabilities_of_all_2x2_images_sum_to_one(name):
 
 
 def test_probabilities_of_all_3x3_images_sum_to_one_for_row_lstm():
-    model = _randomize(RowLSTM((3, 3), hidden=4, pixel_bias=True), seed=3)
+    model = randomize_weights(RowLSTM((3, 3), hidden=4, pixel_bias=True), seed=3)
     assert model.log_prob(_all_images(3, 3)).double().exp().sum().item() == pytest.approx(1.0, abs=1e-4)
 
 
