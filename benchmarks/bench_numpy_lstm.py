@@ -14,21 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
-
-
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo on Linux, else platform)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv=None) -> dict:
@@ -50,6 +37,7 @@ def main(argv=None) -> dict:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from rnntutor import reference as ref
+    from rnntutor.bench import machine_info
 
     # The same number of threads for both: torch's intra-op pool and NumPy's BLAS.
     threads = args.threads or torch.get_num_threads()
@@ -96,7 +84,7 @@ def main(argv=None) -> dict:
         "median_ms": {k: round(v * 1e3, 3) for k, v in med.items()},
         "ratio_numpy_over_torch": round(ratio, 3),
         "goal_ratio": 1.5,
-        "cpu": cpu_model(),
+        "cpu": machine_info()["cpu"],
         "cpu_count": os.cpu_count(),
         "threads": threads,
         "torch_threads": torch.get_num_threads(),

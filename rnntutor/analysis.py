@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnntutor.data import check_images
 from rnntutor.validation import check_array
 
 __all__ = [
@@ -41,10 +42,6 @@ __all__ = [
 ]
 
 
-def _check_images(images) -> np.ndarray:
-    return check_array(images, "images", shape=("N", "H", "W"), dtypes=("f", "i", "u"))
-
-
 def _check_model(model) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -58,7 +55,7 @@ def model_inputs(model: nn.Module, images) -> torch.Tensor:
     ``order_seed``); other models (e.g. :class:`rnntutor.cnn.SmallCNN`) get the images.
     The tensor has the dtype and device of the model's parameters.
     """
-    images = _check_images(images)
+    images = check_images(images)
     ref = next(_check_model(model).parameters())
     if hasattr(model, "images_to_sequence"):
         return model.images_to_sequence(images)
@@ -76,7 +73,7 @@ def softmax(logits, axis: int = -1) -> np.ndarray:
 @torch.no_grad()
 def _batched(model: nn.Module, images, fn, batch_size: int) -> np.ndarray:
     """Apply ``fn(model, x)`` to ``model_inputs`` in batches (eval mode) and concatenate."""
-    images = _check_images(images)
+    images = check_images(images)
     was_training = model.training
     model.eval()
     try:

@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     from rnntutor.bench import IMPLS as BENCH_IMPLS
-    from rnntutor.bench import SIZES
+    from rnntutor.bench import SIZES, TIMERS
 
     p = sub.add_parser(
         "bench",
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=None, help="torch CPU threads during the run [unchanged]")
     p.add_argument(
         "--timer",
-        choices=("wall", "cpu"),
+        choices=tuple(TIMERS),
         default="wall",
         help="wall: elapsed time; cpu: process CPU time, steadier on a busy machine (use with --threads 1) [wall]",
     )

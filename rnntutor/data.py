@@ -78,7 +78,7 @@ class DownloadError(OSError):
 # ----------------------------------------------------------------------------- checks
 
 
-def _check_images(images, name: str = "images") -> np.ndarray:
+def check_images(images, name: str = "images") -> np.ndarray:
     """Check a real-valued, finite ``(N, H, W)`` array; suggest ``x[None]`` for one image."""
     arr = np.asarray(images) if not isinstance(images, np.ndarray) else images
     if getattr(arr, "ndim", None) == 2:
@@ -153,7 +153,7 @@ def to_sequence(images, order: str = "rows", *, seed: int = 0) -> np.ndarray:
     ``"snake"``: ``x_t = image.flat[scan_order(...)[t]]``, ``(N, H*W, 1)``.
     :func:`from_sequence` with the same ``order`` and ``seed`` inverts it exactly.
     """
-    images = _check_images(images)
+    images = check_images(images)
     _check_order(order)
     n, h, w = images.shape
     if order == "rows":
@@ -218,7 +218,7 @@ def binarize_stochastic(images, *, seed: int) -> np.ndarray:
 
 def shift_images(images, dy: int = 0, dx: int = 0) -> np.ndarray:
     """Move every image ``dy`` pixels down and ``dx`` pixels right, filling with 0 (no wrap-around)."""
-    images = _check_images(images)
+    images = check_images(images)
     n, h, w = images.shape
     for name, d, size in (("dy", dy, h), ("dx", dx, w)):
         if isinstance(d, bool) or not isinstance(d, int | np.integer) or abs(d) >= size:
@@ -239,7 +239,7 @@ def downsample(images, factor: int = 2) -> np.ndarray:
     ``[0, 1]``. 28x28 MNIST becomes 14x14 with ``factor=2``: pixel by pixel that is
     ``T = 196`` steps instead of 784. ``H`` and ``W`` must be multiples of ``factor``.
     """
-    images = _check_images(images)
+    images = check_images(images)
     n, h, w = images.shape
     if isinstance(factor, bool) or not isinstance(factor, int | np.integer) or factor < 1:
         raise ValueError(f"factor must be a positive int, got {factor!r}")
@@ -256,7 +256,7 @@ def permute_pixels(images, *, seed: int = 0) -> np.ndarray:
     of the input: reading the result row by row or pixel by pixel is reading the input in
     the permuted order (:func:`to_sequence` with ``order="permuted"``).
     """
-    images = _check_images(images)
+    images = check_images(images)
     return to_sequence(images, "permuted", seed=seed).reshape(images.shape)
 
 
@@ -270,7 +270,7 @@ def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np
     Returns ``(len(shifts) * N, H, W)`` images and their labels (repeated). ``(0, 0)``
     keeps the originals. Only for training sets: the test set is never augmented.
     """
-    images = _check_images(images)
+    images = check_images(images)
     labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
     shifts = [tuple(s) for s in shifts]
     if not shifts:
@@ -395,7 +395,7 @@ def make_loader(
     ``x`` is :func:`to_sequence` ``(images, order, seed=seed)``. Shuffling uses a
     ``torch.Generator`` seeded with ``seed``: two loaders built alike yield the same batches.
     """
-    images = _check_images(images)
+    images = check_images(images)
     labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
     x = to_sequence(images, order, seed=seed)  # (N, T, F)
     return tensor_loader(x, labels.astype(np.int64), batch_size=batch_size, shuffle=shuffle, seed=seed)

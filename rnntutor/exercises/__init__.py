@@ -86,3 +86,40 @@ def compare_arrays(got: Any, expected: np.ndarray, what: str, atol: float = 1e-8
             f"got {got[first]!r}, expected {expected[first]!r}"
         )
     return None
+
+
+def run_learner(fn: Callable[..., Any], exercise: str, *args) -> tuple[Any, Verdict | None]:
+    """Call the learner's ``fn``: ``(result, None)``, or ``(None, failed verdict)`` if it raised."""
+    try:
+        return call_learner(fn, *args), None
+    except LearnerError as exc:
+        return None, failed(exercise, str(exc))
+
+
+def as_numpy(x: Any) -> Any:
+    """A torch tensor as a NumPy array (detached, on the CPU); anything else unchanged."""
+    return x.detach().cpu().numpy() if hasattr(x, "detach") and hasattr(x, "cpu") else x
+
+
+def diagnose(got, expected: np.ndarray, what: str, mistakes, *, atol: float = 1e-8, rtol: float = 1e-5):
+    """``None`` if ``got`` equals ``expected`` (within ``atol``); else ``(why, hint)``.
+
+    ``mistakes`` lists ``(wrong_answer, why, hint)``: a learner's result equal to one of
+    the wrong answers (``np.allclose`` with ``atol``, ``rtol``) gets that specific
+    explanation instead of a generic difference. Tensors are compared as arrays.
+    """
+    got = as_numpy(got)
+    if got is None:
+        return "your function returned None.", "Did you forget the `return` statement?"
+    reason = compare_arrays(got, expected, what, atol=atol)
+    if reason is None:
+        return None
+    try:
+        got_arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return reason, ""
+    for wrong, why, hint in mistakes:
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, atol=atol, rtol=rtol):
+            return why, hint
+    return reason, ""

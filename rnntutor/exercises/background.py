@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntutor import data
-from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import Verdict, diagnose, failed, passed, run_learner
 
 __all__ = ["check_row_view", "check_pixel_view", "check_snake_order"]
 
@@ -22,24 +22,6 @@ def _test_images(n: int = 2, height: int = 3, width: int = 5) -> np.ndarray:
     """Non-square images (N, H, W) in [0, 1] whose pixels all differ, so any mix-up shows."""
     size = n * height * width
     return (np.arange(size, dtype=np.float32) / size).reshape(n, height, width)
-
-
-def _diagnose(got, expected: np.ndarray, what: str, mistakes: list[tuple[np.ndarray, str, str]]):
-    """Return ``None`` if ``got`` equals ``expected``; else ``(why, hint)``.
-
-    ``mistakes`` lists ``(wrong_answer, why, hint)``: a learner's result equal to one of
-    the wrong answers gets that specific explanation instead of a generic difference.
-    """
-    if got is None:
-        return "your function returned None.", "Did you forget the `return` statement?"
-    reason = compare_arrays(got, expected, what)
-    if reason is None:
-        return None
-    got_arr = np.asarray(got)
-    for wrong, why, hint in mistakes:
-        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong):
-            return why, hint
-    return reason, ""
 
 
 def _time_first(expected: np.ndarray) -> tuple[np.ndarray, str, str]:
@@ -51,13 +33,6 @@ def _time_first(expected: np.ndarray) -> tuple[np.ndarray, str, str]:
     )
 
 
-def _run(fn: Callable, exercise: str, *args):
-    try:
-        return call_learner(fn, *args), None
-    except LearnerError as exc:
-        return None, failed(exercise, str(exc))
-
-
 def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     """Check ``fn(images) -> sequences``: the rows view, one image row per time step.
 
@@ -67,7 +42,7 @@ def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     exercise = "Row view"
     images = _test_images()  # (2, 3, 5): not square, so a transpose changes the shape
     n, height, width = images.shape
-    got, verdict = _run(fn, exercise, images.copy())
+    got, verdict = run_learner(fn, exercise, images.copy())
     if verdict is not None:
         return verdict
     expected = data.to_sequence(images, order="rows")  # (N, H, W)
@@ -89,7 +64,7 @@ def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
             "Read from the top: step 0 is row 0.",
         ),
     ]
-    problem = _diagnose(got, expected, "your sequence", mistakes)
+    problem = diagnose(got, expected, "your sequence", mistakes)
     if problem is not None:
         return failed(exercise, *problem)
     return passed(exercise, f"An (N, H, W) image batch becomes {height} steps of {width} features each.")
@@ -104,7 +79,7 @@ def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     exercise = "Pixel view"
     images = _test_images()
     n, height, width = images.shape
-    got, verdict = _run(fn, exercise, images.copy())
+    got, verdict = run_learner(fn, exercise, images.copy())
     if verdict is not None:
         return verdict
     expected = data.to_sequence(images, order="pixels")  # (N, H*W, 1)
@@ -133,7 +108,7 @@ def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
             "Use a C-order reshape to (N, H*W) and add the feature axis with [..., None].",
         ),
     ]
-    problem = _diagnose(got, expected, "your sequence", mistakes)
+    problem = diagnose(got, expected, "your sequence", mistakes)
     if problem is not None:
         return failed(exercise, *problem)
     return passed(exercise, f"A {height}x{width} image becomes {height * width} steps of 1 feature.")
@@ -148,7 +123,7 @@ def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> Verdict:
     """
     exercise = "Snake order"
     for height, width in [(3, 4), (4, 3), (5, 5)]:
-        got, verdict = _run(fn, exercise, height, width)
+        got, verdict = run_learner(fn, exercise, height, width)
         if verdict is not None:
             return verdict
         expected = data.scan_order((height, width), "snake")  # (H*W,)
@@ -182,7 +157,7 @@ def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> Verdict:
                     "The first argument is the number of rows (height), the second the row length (width).",
                 )
             )
-        problem = _diagnose(got, expected, "your order", mistakes)
+        problem = diagnose(got, expected, "your order", mistakes)
         if problem is not None:
             why, hint = problem
             return failed(exercise, f"for a {height}x{width} image, {why}", hint)

@@ -12,16 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import Verdict, compare_arrays, failed, passed, run_learner
 
 __all__ = ["check_clip_global_norm", "check_copy_baseline", "check_linear_recurrence"]
-
-
-def _run(fn: Callable, exercise: str, *args):
-    try:
-        return call_learner(fn, *args), None
-    except LearnerError as exc:
-        return None, failed(exercise, str(exc))
 
 
 # ----------------------------------------------------------------------------- 1. clipping
@@ -47,7 +40,7 @@ def check_clip_global_norm(fn: Callable) -> Verdict:
     ]
     for grads, max_norm in cases:
         originals = [g.copy() for g in grads]
-        got, verdict = _run(fn, exercise, grads, max_norm)
+        got, verdict = run_learner(fn, exercise, grads, max_norm)
         if verdict is not None:
             return verdict
         if got is None:
@@ -87,7 +80,7 @@ def check_copy_baseline(fn: Callable) -> Verdict:
     """Check ``fn(T, copy_length, n_symbols) -> float``: the memoryless cross-entropy per step (nats)."""
     exercise = "Copy-task baseline"
     for T, K, S in ((100, 10, 8), (30, 5, 4), (7, 3, 16)):
-        got, verdict = _run(fn, exercise, T, K, S)
+        got, verdict = run_learner(fn, exercise, T, K, S)
         if verdict is not None:
             return verdict
         try:
@@ -135,7 +128,7 @@ def check_linear_recurrence(fn: Callable) -> Verdict:
     rng = np.random.default_rng(1)
     a = rng.uniform(0.5, 1.0, size=(12, 3))
     b = rng.uniform(0.1, 1.0, size=(12, 3))
-    got, verdict = _run(fn, exercise, a.copy(), b.copy())
+    got, verdict = run_learner(fn, exercise, a.copy(), b.copy())
     if verdict is not None:
         return verdict
     if got is None:

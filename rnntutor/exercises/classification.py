@@ -17,41 +17,9 @@ import numpy as np
 import torch
 
 from rnntutor import analysis, data
-from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import Verdict, as_numpy, diagnose, failed, passed, run_learner
 
 __all__ = ["check_accuracy_after_k", "check_bidirectional_readout", "check_permuted_view"]
-
-
-def _as_numpy(x):
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    return x
-
-
-def _diagnose(got, expected: np.ndarray, what: str, mistakes, atol: float = 1e-6):
-    """``None`` if ``got`` equals ``expected``, else ``(why, hint)``; known wrong answers get their own message."""
-    got = _as_numpy(got)
-    if got is None:
-        return "your function returned None.", "Did you forget the `return` statement?"
-    reason = compare_arrays(got, expected, what, atol=atol)
-    if reason is None:
-        return None
-    try:
-        got_arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return reason, ""
-    for wrong, why, hint in mistakes:
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, atol=atol):
-            return why, hint
-    return reason, ""
-
-
-def _run(fn: Callable, exercise: str, *args):
-    try:
-        return call_learner(fn, *args), None
-    except LearnerError as exc:
-        return None, failed(exercise, str(exc))
 
 
 # ----------------------------------------------------------------------------- permuted view
@@ -72,7 +40,7 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
     perm = data.pixel_permutation(h * w, seed=3)  # (12,)
     inverse = np.argsort(perm)
     flat = images.reshape(n, h * w)
-    got, verdict = _run(permute, exercise, images.copy(), perm.copy())
+    got, verdict = run_learner(permute, exercise, images.copy(), perm.copy())
     if verdict is not None:
         return verdict
     expected = data.to_sequence(images, "permuted", seed=3)  # (N, H*W, 1)
@@ -98,11 +66,11 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
             "Use the row-major (C-order) flattening images.reshape(N, H*W): flat index r*W + c.",
         ),
     ]
-    problem = _diagnose(got, expected, "your permuted sequence", mistakes)
+    problem = diagnose(got, expected, "your permuted sequence", mistakes, atol=1e-6)
     if problem is not None:
         return failed(exercise, *problem)
 
-    got, verdict = _run(unpermute, exercise, expected.copy(), perm.copy(), (h, w))
+    got, verdict = run_learner(unpermute, exercise, expected.copy(), perm.copy(), (h, w))
     if verdict is not None:
         return verdict
     stream = expected.reshape(n, h * w)
@@ -123,7 +91,7 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
             "Finish with .reshape(N, H, W).",
         ),
     ]
-    problem = _diagnose(got, images, "your restored images", mistakes)
+    problem = diagnose(got, images, "your restored images", mistakes, atol=1e-6)
     if problem is not None:
         return failed(exercise, *problem)
     return passed(exercise, "Step t reads pixel perm[t], and a scatter with the same perm puts every pixel back.")
@@ -145,7 +113,7 @@ def check_accuracy_after_k(fn: Callable) -> Verdict:
     labels = rng.integers(0, c, size=n)
     # scores that drift towards the right class, so accuracy changes from step to step
     scores = rng.normal(size=(n, t, c)) + np.linspace(0, 2.5, t)[None, :, None] * np.eye(c)[labels][:, None, :]
-    got, verdict = _run(fn, exercise, scores.copy(), labels.copy())
+    got, verdict = run_learner(fn, exercise, scores.copy(), labels.copy())
     if verdict is not None:
         return verdict
     expected = analysis.accuracy_after_k(scores, labels)  # (T,)
@@ -174,14 +142,14 @@ def check_accuracy_after_k(fn: Callable) -> Verdict:
             "Use step_scores[:, k-1] for entry k-1.",
         ),
     ]
-    got_np = _as_numpy(got)
+    got_np = as_numpy(got)
     if got_np is not None and np.ndim(got_np) == 0:
         return failed(
             exercise,
             "you returned a single number; the answer has one accuracy per step, shape (T,).",
             "Compare argmax(step_scores, axis=2) with labels[:, None] and average over images (axis 0).",
         )
-    problem = _diagnose(got, expected, "your accuracies", mistakes)
+    problem = diagnose(got, expected, "your accuracies", mistakes, atol=1e-6)
     if problem is not None:
         why, hint = problem
         arr = np.asarray(got_np, dtype=np.float64) if got_np is not None else None
@@ -215,7 +183,7 @@ def check_bidirectional_readout(fn: Callable) -> Verdict:
     with torch.no_grad():
         out = model.rnn(x)[0]  # (B, T, 2H)
         expected = model.features(x).numpy()  # (B, 2H)
-    got, verdict = _run(fn, exercise, out.clone(), hidden)
+    got, verdict = run_learner(fn, exercise, out.clone(), hidden)
     if verdict is not None:
         return verdict
     o = out.numpy()
@@ -241,7 +209,7 @@ def check_bidirectional_readout(fn: Callable) -> Verdict:
             "Forward first, as in out: [out[:, -1, :H], out[:, 0, H:]].",
         ),
     ]
-    problem = _diagnose(got, expected, "your read-out", mistakes)
+    problem = diagnose(got, expected, "your read-out", mistakes, atol=1e-6)
     if problem is not None:
         return failed(exercise, *problem)
     return passed(exercise, "Each direction contributes the state it reached after reading everything.")

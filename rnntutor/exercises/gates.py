@@ -12,30 +12,9 @@ from collections.abc import Callable
 import numpy as np
 
 from rnntutor import reference as ref
-from rnntutor.exercises import LearnerError, Verdict, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import Verdict, diagnose, failed, passed, run_learner
 
 __all__ = ["check_gru_step", "check_rnn_dh_prev", "check_lstm_param_count"]
-
-
-def _run(fn: Callable, exercise: str, *args):
-    try:
-        return call_learner(fn, *args), None
-    except LearnerError as exc:
-        return None, failed(exercise, str(exc))
-
-
-def _diagnose(got, expected: np.ndarray, what: str, mistakes: list[tuple[np.ndarray, str, str]]):
-    """``None`` if ``got`` equals ``expected``; else ``(why, hint)``, specific for known mistakes."""
-    if got is None:
-        return "your function returned None.", "Did you forget the `return` statement?"
-    reason = compare_arrays(got, expected, what, atol=1e-10)
-    if reason is None:
-        return None
-    got_arr = np.asarray(got)
-    for wrong, why, hint in mistakes:
-        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, atol=1e-10, rtol=0):
-            return why, hint
-    return reason, ""
 
 
 def _gru_problem(seed: int = 0, batch: int = 3, input_size: int = 2, hidden_size: int = 4):
@@ -78,7 +57,7 @@ def check_gru_step(fn: Callable) -> Verdict:
     exercise = "GRU step"
     for seed in (0, 1):
         x, h_prev, params = _gru_problem(seed)
-        got, verdict = _run(fn, exercise, x.copy(), h_prev.copy(), {k: v.copy() for k, v in params.items()})
+        got, verdict = run_learner(fn, exercise, x.copy(), h_prev.copy(), {k: v.copy() for k, v in params.items()})
         if verdict is not None:
             return verdict
         if isinstance(got, tuple):
@@ -112,7 +91,7 @@ def check_gru_step(fn: Callable) -> Verdict:
                 "n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn)).",
             ),
         ]
-        problem = _diagnose(got, expected, "your h_t", mistakes)
+        problem = diagnose(got, expected, "your h_t", mistakes, atol=1e-10, rtol=0)
         if problem is not None:
             return failed(exercise, *problem)
     return passed(exercise, "Your step matches ref.gru_step (and therefore torch.nn.GRU).")
@@ -130,7 +109,7 @@ def check_rnn_dh_prev(fn: Callable) -> Verdict:
     dh = rng.normal(size=(B, H))
     h = np.tanh(rng.normal(size=(B, H)))
     w_hh = rng.normal(size=(H, H))
-    got, verdict = _run(fn, exercise, dh.copy(), h.copy(), w_hh.copy())
+    got, verdict = run_learner(fn, exercise, dh.copy(), h.copy(), w_hh.copy())
     if verdict is not None:
         return verdict
     delta = dh * (1 - h**2)
@@ -162,7 +141,7 @@ def check_rnn_dh_prev(fn: Callable) -> Verdict:
             "tanh'(a) = 1 - tanh(a)**2.",
         ),
     ]
-    problem = _diagnose(got, expected, "your ∂L/∂h_{t-1}", mistakes)
+    problem = diagnose(got, expected, "your ∂L/∂h_{t-1}", mistakes, atol=1e-10, rtol=0)
     if problem is not None:
         return failed(exercise, *problem)
     return passed(exercise, "This is the factor that BPTT applies once per step, W_hh and tanh' each time.")
@@ -176,7 +155,7 @@ def check_lstm_param_count(fn: Callable[[int, int], int]) -> Verdict:
     """
     exercise = "LSTM parameter count"
     for input_size, hidden_size in [(28, 128), (8, 3), (1, 1)]:
-        got, verdict = _run(fn, exercise, input_size, hidden_size)
+        got, verdict = run_learner(fn, exercise, input_size, hidden_size)
         if verdict is not None:
             return verdict
         I, H = input_size, hidden_size  # noqa: E741
