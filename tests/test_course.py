@@ -168,3 +168,23 @@ def test_command_line_writes_both_outputs(tmp_path):
     assert (tmp_path / "h.zip").is_file()
     assert course.main(["nbgrader", "--out", str(tmp_path / "g"), "--only", "01_background"]) == 0
     assert (tmp_path / "g" / "nbgrader_config.py").is_file()
+
+
+def test_every_handout_notebook_runs_and_each_exercise_reports_not_implemented(tmp_path):
+    """A student's first Run All: no error anywhere, and every exercise says "not implemented yet"."""
+    from nbclient import NotebookClient
+
+    course.build_handout(tmp_path / "handout")
+    for path in course.chapters():
+        nb = nbformat.read(tmp_path / "handout" / path.name, as_version=4)
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert not errors, (path.name, cell.source[:200], errors[:1])
+            if "exercise" in course.tags(cell):
+                text = "".join(o.get("text", "") for o in cell.outputs)
+                assert "not implemented yet" in text and "✅" not in text, (path.name, cell.source[:200], text)
