@@ -47,7 +47,9 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NOTEBOOKS = ["book/02_gate_equations.ipynb", "book/01_background.ipynb"]
-RAW_MYST = re.compile(r"```\{|\{[a-z][\w:-]*\}`|^:::", re.MULTILINE)
+# A fence, a role with its backticks, or (as plain Markdown shows it) with the code span
+# already rendered: "{cite}hochreiter1997".
+RAW_MYST = re.compile(r"```\{|\{cite[\w:]*\}|\{[a-z][\w:-]*\}(?=[`\w])|^:::", re.MULTILINE)
 ADMONITION = re.compile(
     r"^(```|:::)\{(admonition|note|warning|tip|important|caution|attention|danger|error|hint|seealso)\}", re.MULTILINE
 )

@@ -16,6 +16,7 @@ def test_raw_myst_is_recognised_in_visible_text():
     raw = [
         "```{admonition} Correction: the source document's LSTM equations are wrong",
         "as shown by {cite}`hochreiter1997`",
+        "as shown by {cite}hochreiter1997",  # plain Markdown renders the code span
         "see {cite:p}`cho2014,chung2014`",
         "{math}`x^2`",
         ":::{note}\nbody\n:::",
