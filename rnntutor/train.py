@@ -345,8 +345,10 @@ def fit(
             loss = loss_fn(out, y)
             value = loss.item()
             # every rank stops together (a rank alone would wait forever in the gradient all-reduce)
-            if _any_rank(not math.isfinite(value), dev, world_size):
-                raise _diverged("loss", value, epoch, batch, lr, clip)
+            here = not math.isfinite(value)
+            if _any_rank(here, dev, world_size):
+                what = "loss" if here else "loss of another process"
+                raise _diverged(what, value if here else float("nan"), epoch, batch, lr, clip)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             params = [p for p in model.parameters() if p.grad is not None]
