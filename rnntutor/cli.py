@@ -6,6 +6,11 @@ Examples::
     rnntutor evaluate runs/lstm.pt
     rnntutor bench --sizes row,long --repeats 7 --json my_bench.json
     rnntutor data list
+    torchrun --nproc_per_node=2 -m rnntutor train --dataset digits --out runs/lstm.pt
+
+Under ``torchrun`` (several processes, GPUs or nodes) ``train`` trains one model with
+DistributedDataParallel (see :mod:`rnntutor.train`); only rank 0 prints and writes
+the checkpoint.
 
 Every subcommand has ``--help``. A bad flag value or a failure (missing file, damaged
 checkpoint, no GPU for ``--device cuda``) prints one line ``rnntutor: error: ...`` on
@@ -209,12 +214,22 @@ def _loader(name, split, order, batch_size, shuffle, seed, cache_dir, download, 
 
 
 def cmd_train(args) -> int:
+    from rnntutor import train
+
+    info = train.init_distributed(args.device)  # one process unless started by torchrun
+    try:
+        return _train(args, info)
+    finally:
+        train.close_distributed()
+
+
+def _train(args, info) -> int:
     import torch
 
-    from rnntutor import get_device, seed_everything, train
+    from rnntutor import seed_everything, train
     from rnntutor.nn import SequenceClassifier
 
-    device = get_device(args.device)
+    device = info.device
     seed_everything(args.seed)
     train_loader, shape = _loader(
         args.dataset,
@@ -275,14 +290,18 @@ def cmd_train(args) -> int:
             "batch_size": args.batch_size,
             "clip": args.clip,
             "seed": args.seed,
+            "processes": info.world_size,  # --batch-size is per process
         },
         "history": history.as_dict(),
     }
+    if not info.is_main:  # identical weights on every rank: rank 0 alone writes and reports
+        return 0
     train.save_checkpoint(args.out, model, model.config, metrics)
     n_params = sum(p.numel() for p in model.parameters())
+    where = f" x {info.world_size} processes" if info.world_size > 1 else ""
     print(
         f"{args.cell} H={args.hidden_size} on {args.dataset} ({args.order}), {args.epochs} epoch(s) in "
-        f"{seconds:.1f} s on {device}: train loss {history.train_loss[-1]:.4f}, test loss {test['loss']:.4f}, "
+        f"{seconds:.1f} s on {device}{where}: train loss {history.train_loss[-1]:.4f}, test loss {test['loss']:.4f}, "
         f"test accuracy {test['accuracy']:.4f} ({n_params} parameters) -> {args.out}"
     )
     return 0

@@ -12,6 +12,16 @@ interactive (not a terminal and not a Jupyter kernel); ``progress=True/False`` o
 Same seed, same machine, same data order -> the same numbers: ``fit`` seeds Python,
 NumPy and torch with ``seed`` before the first step (the loader's shuffling has its
 own seed, see :func:`rnntutor.data.make_loader`).
+
+Several processes (``torchrun --nproc_per_node=N -m rnntutor train ...``): after
+:func:`init_distributed`, ``fit`` wraps the model in ``DistributedDataParallel`` and
+gives each of the N processes (ranks) its own 1/N of every epoch through a
+``DistributedSampler``. Each rank computes the gradient of its own batch;
+``backward`` all-reduces the gradients (their mean over ranks), so every rank takes
+the same optimizer step and the weights stay identical. The epoch's loss, accuracy
+and gradient norm are sums over the ranks' batches, all-reduced at the end of each
+epoch, so every rank returns the same :class:`History`. Only rank 0 shows the
+progress bar. Without a process group (one process) nothing of this happens.
 """
 
 from __future__ import annotations
@@ -33,9 +43,12 @@ from rnntutor.device import get_device, seed_everything
 __all__ = [
     "CheckpointError",
     "DivergenceError",
+    "DistributedInfo",
     "History",
+    "close_distributed",
     "evaluate",
     "fit",
+    "init_distributed",
     "load_checkpoint",
     "make_optimizer",
     "progress_enabled",
@@ -97,6 +110,142 @@ def progress_enabled(progress: bool | None = None) -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
+@dataclass(frozen=True)
+class DistributedInfo:
+    """Where this process stands in a ``torchrun`` job: ``rank`` of ``world_size``, and its device."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        """True on rank 0, the process that prints and writes files."""
+        return self.rank == 0
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be an integer, got {text!r}") from None
+
+
+def init_distributed(device="auto") -> DistributedInfo:
+    """Join the ``torchrun`` job this process belongs to; return its rank, world size and device.
+
+    ``torchrun`` sets ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` and the rendezvous
+    address (``MASTER_ADDR``, ``MASTER_PORT``). With ``WORLD_SIZE`` unset or 1 (a
+    plain ``python`` or ``rnntutor`` run) this only resolves ``device`` and starts
+    nothing. Otherwise it starts the default process group: ``nccl`` when ``device``
+    is a CUDA GPU (rank ``r`` of a node uses ``cuda:LOCAL_RANK``), ``gloo`` on the CPU.
+    End with :func:`close_distributed`.
+    """
+    world_size = _env_int("WORLD_SIZE", 1)
+    rank, local_rank = _env_int("RANK", 0), _env_int("LOCAL_RANK", 0)
+    dev = get_device(device)
+    if world_size <= 1:
+        return DistributedInfo(0, 1, 0, dev)
+    import torch.distributed as dist
+
+    if dev.type == "cuda":
+        if dev.index is not None:
+            raise ValueError(
+                f"under torchrun every process picks its own GPU (cuda:LOCAL_RANK); "
+                f"pass --device cuda or auto, not {str(dev)!r}"
+            )
+        if local_rank >= torch.cuda.device_count():
+            raise RuntimeError(
+                f"local rank {local_rank} needs cuda:{local_rank} but only "
+                f"{torch.cuda.device_count()} GPU(s) are visible; lower --nproc_per_node"
+            )
+        dev = torch.device("cuda", local_rank)
+        torch.cuda.set_device(dev)
+        backend = "nccl"
+    elif dev.type == "cpu":
+        backend = "gloo"
+    else:
+        raise ValueError(f"distributed training runs on cuda (nccl) or cpu (gloo), not on {dev.type}")
+    if not dist.is_initialized():
+        dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
+    return DistributedInfo(rank, world_size, local_rank, dev)
+
+
+def close_distributed() -> None:
+    """Leave the process group started by :func:`init_distributed` (no-op without one)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size) of the default process group; (0, 1) without one."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _sharded(loader, rank: int, world_size: int, seed: int):
+    """``loader`` with a ``DistributedSampler``: rank ``rank`` reads its 1/``world_size`` of each epoch.
+
+    The sampler shuffles (seeded with ``seed`` + epoch) if ``loader`` did, and pads
+    the last shard by repeating a few samples so every rank has as many batches.
+    """
+    from torch.utils.data import DataLoader, RandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    if isinstance(loader.sampler, DistributedSampler):
+        return loader
+    if not isinstance(loader, DataLoader) or loader.batch_size is None:
+        raise TypeError("under torchrun, fit needs a torch DataLoader with a batch_size to shard it across processes")
+    sampler = DistributedSampler(
+        loader.dataset,
+        num_replicas=world_size,
+        rank=rank,
+        shuffle=isinstance(loader.sampler, RandomSampler),
+        seed=seed,
+        drop_last=False,
+    )
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=sampler,
+        drop_last=loader.drop_last,
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+    )
+
+
+def _any_rank(flag: bool, dev: torch.device, world_size: int) -> bool:
+    """True if ``flag`` is true on any rank (every rank must call this together)."""
+    if world_size == 1:
+        return flag
+    import torch.distributed as dist
+
+    value = torch.tensor([float(flag)], device=dev)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
+
+
+def _all_reduce_sums(values: list[float], dev: torch.device, world_size: int) -> list[float]:
+    """Each number summed over the ranks (float64); unchanged with one process."""
+    if world_size == 1:
+        return values
+    import torch.distributed as dist
+
+    tensor = torch.tensor(values, dtype=torch.float64, device=dev)
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor.tolist()
+
+
 def make_optimizer(model: nn.Module, optimizer, lr: float) -> torch.optim.Optimizer:
     """An optimizer by name (``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``), or the one given."""
     if isinstance(optimizer, torch.optim.Optimizer):
@@ -154,6 +303,14 @@ def fit(
     ``clip`` (``None`` or ``0``: no clipping), optimizer step. A NaN or infinite loss or
     gradient norm stops training with a :class:`DivergenceError`. The model is moved to
     ``device`` (``"auto"``: GPU if there is one) and stays there.
+
+    Inside a process group of N > 1 ranks (see :func:`init_distributed`) the model is
+    trained through ``DistributedDataParallel`` and ``train_loader`` is re-wrapped with
+    a ``DistributedSampler``, so its ``batch_size`` is per rank (N times larger in
+    total). The gradient of the loss L_r of rank r's batch is averaged over the ranks,
+    ``g = (1/N) sum_r dL_r/dtheta``, inside ``backward``; the recorded loss and accuracy
+    are ``sum_r sum_batches (loss * B) / sum_r sum_batches B``, all-reduced once per epoch.
+    ``val_loader`` is evaluated in full by every rank (identical weights, same result).
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -162,23 +319,36 @@ def fit(
     dev = get_device(device)
     seed_everything(seed)
     model.to(dev)
+    rank, world_size = _world()
+    net = model  # what the batches go through: the model, or its DistributedDataParallel wrapper
+    if world_size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        # DDP copies rank 0's weights to every rank, then averages gradients in backward
+        net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
+        train_loader = _sharded(train_loader, rank, world_size, seed)
     opt = make_optimizer(model, optimizer, lr)
     loss_fn = loss_fn or _default_loss
-    show = progress_enabled(progress)
+    show = progress_enabled(progress) and rank == 0
     history = History()
     for epoch in range(1, epochs + 1):
         model.train()
+        if world_size > 1:
+            train_loader.sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every rank
         start = time.perf_counter()
         total_loss, correct, count, n_batches, norms = 0.0, 0.0, 0, 0, 0.0
         n_pred = 0  # predictions scored: B for class labels, B*T for per-step labels
         bar = _bar(train_loader, show, f"epoch {epoch}/{epochs}")
         for batch, (x, y) in enumerate(bar, start=1):
             x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
-            out = model(x)
+            out = net(x)
             loss = loss_fn(out, y)
             value = loss.item()
-            if not math.isfinite(value):
-                raise _diverged("loss", value, epoch, batch, lr, clip)
+            # every rank stops together (a rank alone would wait forever in the gradient all-reduce)
+            here = not math.isfinite(value)
+            if _any_rank(here, dev, world_size):
+                what = "loss" if here else "loss of another process"
+                raise _diverged(what, value if here else float("nan"), epoch, batch, lr, clip)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             params = [p for p in model.parameters() if p.grad is not None]
@@ -200,6 +370,10 @@ def fit(
                 bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / max(n_pred, 1):.3f}")
         if count == 0:
             raise ValueError("train_loader yielded no batches")
+        if world_size > 1:  # sums over every rank's batches; the gradient norm is already the same on all
+            total_loss, correct, n_pred, count, norms, n_batches = _all_reduce_sums(
+                [total_loss, correct, n_pred, count, norms, n_batches], dev, world_size
+            )
         history.epoch.append(epoch)
         history.train_loss.append(total_loss / count)
         history.train_acc.append(correct / n_pred if n_pred else float("nan"))

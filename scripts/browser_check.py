@@ -7,7 +7,9 @@ every non-local request blocked. The check fails if, on any page:
   - raw TeX is left in the text (MathJax did not typeset an equation);
   - an image did not load;
   - a widget area is empty;
-  - a local resource failed to load, a request left the machine, or a script error occurred.
+  - a local resource failed to load, a request left the machine, or a script error occurred;
+  - printed (print media, A4 paper width), a code or output block is wider than its box
+    or than the page, so that its end would be cut off on paper.
 A full-page screenshot of each page is saved under <build>/../screenshots/.
 """
 
@@ -61,6 +63,46 @@ WIDGETS_JS = """() => {
   });
   return {total: views.length, empty: empty.length};
 }"""
+
+
+# Printed, the page is as wide as A4 paper (210 mm) less Chromium's default margins
+# (about 1 cm each side): 718 CSS pixels at 96 per inch.
+PRINT_WIDTH = 718
+PRINT_STYLESHEET = "rnntutor-print.css"
+
+# Code and output blocks that would be cut off on paper: content wider than the block's
+# box (it would scroll on screen), or a block that sticks out past the page's edge.
+# With off=true the stylesheet named is disabled first (to show what it fixes).
+PRINT_JS = """async ([stylesheet, off]) => {
+  document.querySelectorAll('link[rel="stylesheet"]').forEach(l => {
+    if (l.href.includes(stylesheet)) l.disabled = off;
+  });
+  // let the page lay itself out again (new width, media or stylesheet) before measuring
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const page = document.documentElement.clientWidth;
+  const blocks = Array.from(document.querySelectorAll('pre, div.cell_output'))
+    .filter(e => e.getBoundingClientRect().width > 0);
+  const clipped = blocks.filter(e =>
+    e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > page + 1);
+  return {total: blocks.length, page: page,
+          clipped: clipped.map(e => (e.innerText || '').trim().split('\\n')[0].slice(0, 70))};
+}"""
+
+
+def check_print(page) -> tuple[dict, int]:
+    """Emulate printing ``page`` on A4: the print check's result, and the clipped count without the stylesheet."""
+    page.set_viewport_size({"width": PRINT_WIDTH, "height": 1000})
+    page.emulate_media(media="print")
+    page.wait_for_function(
+        "([w]) => document.documentElement.clientWidth <= w && matchMedia('print').matches", arg=[PRINT_WIDTH]
+    )
+    # with the stylesheet first: re-enabling a disabled one takes effect only later
+    result = page.evaluate(PRINT_JS, [PRINT_STYLESHEET, False])
+    without = page.evaluate(PRINT_JS, [PRINT_STYLESHEET, True])
+    page.evaluate(PRINT_JS, [PRINT_STYLESHEET, False])  # enabled again for what follows
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return result, len(without["clipped"])
 
 
 def check_site(build: Path) -> int:
@@ -124,10 +166,18 @@ def check_site(build: Path) -> int:
             shot = shots / (name.replace("/", "__").removesuffix(".html") + ".png")
             page.screenshot(path=str(shot), full_page=True)
             n_images = page.evaluate("() => document.images.length")
+            printed, clipped_without = check_print(page)
+            if printed["clipped"]:
+                problems.append(
+                    f"printed at A4 width, {len(printed['clipped'])} of {printed['total']} code/output blocks "
+                    f"are wider than their box: {printed['clipped'][:3]}"
+                )
             status = "FAIL" if problems else "ok"
             print(
                 f"{status:4} {name}: {math['total']} equations, {n_images} images, "
-                f"{widgets['total']} widgets -> {shot.relative_to(build.parent.parent)}"
+                f"{widgets['total']} widgets; printed: {len(printed['clipped'])} of {printed['total']} "
+                f"blocks clipped ({clipped_without} without the print stylesheet) "
+                f"-> {shot.relative_to(build.parent.parent)}"
             )
             for problem in problems:
                 print(f"       {problem}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every check: lint, package tests, notebook outputs (nbval), the book build with
-# warnings as errors, a headless-browser check of every built page, and chapters opened
-# in a real JupyterLab (MyST must render there as on the site).
+# warnings as errors, a headless-browser check of every built page (on screen and
+# printed at A4 width), chapters opened in a real JupyterLab (MyST must render there as
+# on the site), and the PDF of the whole book with a check of its text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RNNTUTOR_PROGRESS=0
@@ -15,12 +16,14 @@ step() {  # step NAME COMMAND...: run COMMAND, record its wall time
   timings+=("$(printf '%-34s %5d s' "$name" $((SECONDS - start)))")
 }
 
-ensure_chromium() {  # Debian's chromium; fonts for the ✅/❌ of the checkers and the Chinese glossary in screenshots
-  dpkg -s chromium fonts-noto-color-emoji fonts-noto-cjk >/dev/null 2>&1 && return
-  echo "installing Debian's chromium, an emoji font and a CJK font (the glossary)"
+ensure_chromium() {  # Debian's chromium; fonts for the ✅/❌ of the checkers and the Chinese glossary in screenshots;
+                     # poppler-utils (pdftotext) to read back the PDF of the book
+  dpkg -s chromium fonts-noto-color-emoji fonts-noto-cjk poppler-utils >/dev/null 2>&1 && return
+  echo "installing Debian's chromium, an emoji font, a CJK font (the glossary) and poppler-utils"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji fonts-noto-cjk \
+    poppler-utils >/dev/null
 }
 
 total_start=$SECONDS
@@ -33,6 +36,7 @@ step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/bu
 step "install chromium if missing"     ensure_chromium
 step "browser check of every page"     .venv/bin/python scripts/browser_check.py _build/html
 step "chapters in JupyterLab (MyST)"   timeout 600 .venv/bin/python scripts/jupyterlab_check.py
+step "PDF of the book (+ check)"       env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_pdf.sh
 
 echo; echo "==> timings"
 printf '%s\n' "${timings[@]}"
