@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnntutor.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
+from rnntutor.checkpoint import CheckpointError, check_data, load_checkpoint, read_checkpoint, save_checkpoint
 from rnntutor.device import get_device, seed_everything
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "DivergenceError",
     "History",
     "evaluate",
+    "evaluate_checkpoint",
     "fit",
     "load_checkpoint",
     "make_optimizer",
@@ -254,3 +255,36 @@ def evaluate(model: nn.Module, loader, device="auto", *, loss_fn: Callable | Non
         raise ValueError("loader yielded no batches")
     accuracy = correct / n_pred if n_pred else float("nan")
     return {"loss": total_loss / count, "accuracy": accuracy, "n": count}
+
+
+def evaluate_checkpoint(
+    model: nn.Module, checkpoint: dict, *, dataset: str, split: str = "test", batch_size: int = 256,
+    device="auto", cache_dir=None,
+) -> dict:  # fmt: skip
+    """The ``rnntutor evaluate`` evaluator of classifiers: loss and accuracy on a dataset split.
+
+    ``checkpoint`` is a :func:`rnntutor.checkpoint.read_checkpoint` payload. Images are
+    read with the recorded ``split_seed`` in the model's ``order`` (and ``order_seed``);
+    images of another size than the checkpoint's are refused before the model runs.
+    """
+    from rnntutor import data
+
+    config, provenance = checkpoint["config"], checkpoint.get("data", {})
+    images, labels = data.load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
+    check_data(checkpoint, dataset, images.shape[1:])
+    order = config.get("order", "rows")
+    loader = data.make_loader(
+        images, labels, order=order, batch_size=batch_size, shuffle=False, seed=int(config.get("order_seed", 0))
+    )
+    features = loader.dataset[0][0].shape[-1]
+    if features != config["input_size"]:
+        raise CheckpointError(
+            f"the checkpoint expects {config['input_size']} features per step but {dataset} read as {order} "
+            f"gives {features}"
+        )
+    result = evaluate(model, loader, device=device)
+    result["summary"] = (
+        f"{config['cell']} H={config['hidden_size']} on {dataset} {split} ({order}, n={result['n']}): "
+        f"loss {result['loss']:.4f}, accuracy {result['accuracy']:.4f}"
+    )
+    return result

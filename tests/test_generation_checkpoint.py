@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from rnntutor.checkpoint import CheckpointError
 from rnntutor.data import binarize, load_split
 from rnntutor.generation import FVSBN, RowLSTM, load_model, load_pretrained, pretrained_record, save_model
 from rnntutor.generation.pretrained import CHECKPOINT_DIR, file_sha256
@@ -44,10 +45,10 @@ def test_save_and_load_round_trip_and_tamper_detection(tmp_path):
     assert loaded.config == model.config
     with pytest.raises(ValueError, match="sha256"):
         load_model(path, sha256="0" * 64)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CheckpointError, match="does not exist"):
         load_model(tmp_path / "missing.pt")
     torch.save({"format": "something else"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not an rnntutor generation checkpoint"):
+    with pytest.raises(CheckpointError, match="not an rnntutor checkpoint"):
         load_model(tmp_path / "other.pt")
     f = FVSBN((2, 2))
     assert load_model(tmp_path / "f.pt" if save_model(tmp_path / "f.pt", f) else None).config == f.config

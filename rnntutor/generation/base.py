@@ -92,6 +92,7 @@ class AutoregressiveImageModel(nn.Module):
     """Base class: subclasses set ``self.image_shape`` and implement :meth:`logits`."""
 
     image_shape: tuple[int, int]
+    checkpoint_kind = "generative"  # evaluated by rnntutor.checkpoint.EVALUATORS["generative"]
 
     @property
     def config(self) -> dict:
