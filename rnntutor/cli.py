@@ -391,8 +391,14 @@ def cmd_data(args) -> int:
     if args.action == "list":
         for name, description in data.DATASETS.items():
             if name == "mnist":
-                have = all((root / "mnist" / fname).is_file() for fname, _ in data.MNIST_FILES.values())
-                state = f"cached in {root / 'mnist'}" if have else "not downloaded (rnntutor data download mnist)"
+                status = data.mnist_status(root)  # checksums verified, not just present
+                if status == "verified":
+                    state = f"cached in {root / 'mnist'}, checksums verified"
+                elif status == "missing":
+                    state = "not downloaded (rnntutor data download mnist)"
+                else:
+                    detail = status.removeprefix("corrupt: ")
+                    state = f"CORRUPT in {root / 'mnist'}: {detail}; run rnntutor data download mnist"
             else:
                 state = "available offline"
             print(f"{name:<9} {description} [{state}]")

@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import os
 import struct
+import tempfile
 import time
 import urllib.request
 import zlib
@@ -275,10 +276,17 @@ def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np
     """
     images = check_images(images)
     labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
-    shifts = [tuple(s) for s in shifts]
+    shifts = list(shifts)
     if not shifts:
         raise ValueError("shifts must list at least one (dy, dx) pair")
-    out = np.concatenate([shift_images(images, int(dy), int(dx)) for dy, dx in shifts])
+    for s in shifts:
+        pair = tuple(s) if isinstance(s, tuple | list | np.ndarray) else None
+        if pair is None or len(pair) != 2:
+            raise ValueError(f"shifts must be a list of (dy, dx) pairs, e.g. [(0, 0), (1, 0)]; got {s!r} in it")
+        if any(isinstance(d, bool) or not isinstance(d, int | np.integer) for d in pair):
+            raise ValueError(f"shifts must be whole pixels (ints), got {pair!r}")
+    shifts = [tuple(int(d) for d in s) for s in shifts]
+    out = np.concatenate([shift_images(images, dy, dx) for dy, dx in shifts])
     return out, np.tile(labels, len(shifts))
 
 
@@ -593,18 +601,17 @@ def _clean_stale(folder: Path, keep: set[str], older_than: float) -> list[str]:
 
 
 def _check_cache_writable(folder: Path) -> None:
+    """Create ``folder`` and write a probe file in it, so a read-only cache is reported as such."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe.")
     except OSError as exc:
         raise DownloadError(
-            f"the data cache {folder} cannot be created ({exc.strerror or exc}): set RNNTUTOR_DATA or pass "
-            "cache_dir= to use another folder"
+            f"the data cache {folder} is read-only or cannot be created ({exc.strerror or exc}): nothing can be "
+            "downloaded into it; set RNNTUTOR_DATA or pass cache_dir= to use a writable folder"
         ) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise DownloadError(
-            f"the data cache {folder} is read-only: nothing can be downloaded into it; set RNNTUTOR_DATA or "
-            "pass cache_dir= to use a writable folder"
-        )
+    os.close(fd)
+    os.unlink(probe)
 
 
 def fetch_file(

@@ -17,12 +17,14 @@ own seed, see :func:`rnntutor.data.make_loader`).
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -107,12 +109,20 @@ def make_optimizer(model: nn.Module, optimizer, lr: float) -> torch.optim.Optimi
     return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
 
 
-def _check_positive(name: str, value, *, allow_none: bool = False) -> None:
+def _check_positive(name: str, value, *, allow_none: bool = False):
+    """Return ``value`` as a float if it is a positive finite real (NumPy scalars included)."""
     if value is None and allow_none:
-        return
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and 0 < value < math.inf
     if not ok:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _check_epochs(epochs) -> int:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    return int(epochs)
 
 
 def _default_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -156,10 +166,9 @@ def fit(
     gradient norm stops training with a :class:`DivergenceError`. The model is moved to
     ``device`` (``"auto"``: GPU if there is one) and stays there.
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    _check_positive("lr", lr)
-    _check_positive("clip", clip or None, allow_none=True)
+    epochs = _check_epochs(epochs)
+    lr = _check_positive("lr", lr)
+    clip = _check_positive("clip", clip or None, allow_none=True)
     dev = get_device(device)
     seed_everything(seed)
     model.to(dev)

@@ -91,14 +91,22 @@ def train_generator(
     """Train ``model`` on binary ``images`` ``(N, H, W)`` by maximum likelihood; return the joined :class:`History`.
 
     AdamW (decoupled ``weight_decay``) with learning rate ``lr * lr_decay ** epoch`` in epoch ``epoch`` (0-based);
-    shuffling and initial seeding are fixed by ``seed``.
+    shuffling and initial seeding are fixed by ``seed``. ``epochs`` must be a positive int and
+    ``0 < lr_decay <= 1`` (a negative factor would flip the sign of every other step).
     """
+    from rnntutor.train import _check_epochs, _check_positive
+
+    epochs = _check_epochs(epochs)
+    lr = _check_positive("lr", lr)
+    decay = _check_positive("lr_decay", lr_decay)
+    if decay > 1:
+        raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
     loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = History()
     for epoch in range(epochs):
         for group in opt.param_groups:
-            group["lr"] = lr * lr_decay**epoch
+            group["lr"] = lr * decay**epoch
         h = fit(
             model,
             loader,
