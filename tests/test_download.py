@@ -154,6 +154,15 @@ def test_stale_temporary_files_are_removed_and_fresh_ones_kept(server, tmp_path)
     assert _leftovers(folder) == ["good.bin", "tmpfresh"]
 
 
+def test_interrupted_download_leaves_nothing_behind(server, tmp_path):
+    def interrupt(path):
+        raise KeyboardInterrupt  # Ctrl-C while the file is being checked
+
+    with pytest.raises(KeyboardInterrupt):
+        data.fetch_file("good.bin", SHA, mirrors=[server], subdir="i", cache_dir=tmp_path, validate=interrupt)
+    assert _leftovers(tmp_path / "i") == []
+
+
 def test_read_only_cache_is_reported_as_read_only(server, tmp_path, monkeypatch):
     folder = tmp_path / "ro"
     folder.mkdir()
