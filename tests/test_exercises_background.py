@@ -254,28 +254,31 @@ def test_restore_image_refuses_mutating_the_order(capsys):
 # ----------------------------------------------------------------------------- RNN forward
 
 
-def rnn_forward_steps(x, h0, params):
+def rnn_forward_steps(x, h0, lengths, params):
     from rnntutor import reference as ref
 
     h, hs = h0, []
     for t in range(x.shape[1]):
-        h, _ = ref.rnn_step(x[:, t], h, params)
+        h_new, _ = ref.rnn_step(x[:, t], h, params)
+        h = np.where((t < lengths)[:, None], h_new, h)
         hs.append(h)
     return np.stack(hs, axis=1)
 
 
-def rnn_forward_torch(x, h0, params):
-    # Independent oracle: torch.nn.RNNCell with the same weights, float32.
+def rnn_forward_torch(x, h0, lengths, params):
+    # Independent oracle: torch.nn.RNNCell with the same weights, float32, one sequence at a time.
     cell = torch.nn.RNNCell(x.shape[2], h0.shape[1])
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(cell, name).copy_(torch.tensor(params[name]))
-        h = torch.tensor(h0).float()
-        out = []
-        for t in range(x.shape[1]):
-            h = cell(torch.tensor(x[:, t]).float(), h)
-            out.append(h)
-    return torch.stack(out, dim=1)
+        out = torch.zeros(x.shape[0], x.shape[1], h0.shape[1])
+        for b in range(x.shape[0]):
+            h = torch.tensor(h0[b : b + 1]).float()
+            for t in range(x.shape[1]):
+                if t < lengths[b]:
+                    h = cell(torch.tensor(x[b : b + 1, t]).float(), h)
+                out[b, t] = h[0]
+    return out
 
 
 def test_rnn_forward_accepts_correct_answers(capsys):
@@ -283,42 +286,53 @@ def test_rnn_forward_accepts_correct_answers(capsys):
     _accepted(bg.check_rnn_forward, rnn_forward_torch, capsys)
 
 
-def _rnn_with(x, h0, params, *, w=None, bias="both", start=None, recur=True, stack_axis=1, only_last=False):
-    h = h0 if start is None else start(h0)
+def _rnn_with(x, h0, lengths, params, *, w=None, bias="both", recur=True, after="keep", end=0, stack_axis=1):
     w = params["weight_hh"].T if w is None else w(params["weight_hh"])
     b = {"both": params["bias_ih"] + params["bias_hh"], "ih": params["bias_ih"]}[bias]
-    hs = []
+    h, hs = h0, []
     for t in range(x.shape[1]):
         a = x[:, t] @ params["weight_ih"].T + b
-        h = np.tanh(a + h @ w) if recur else np.tanh(a)
+        h_new = np.tanh(a + h @ w) if recur else np.tanh(a)
+        active = (t < lengths + end)[:, None]
+        h = h_new if after == "run" else np.where(active, h_new, 0.0 if after == "zero" else h)
         hs.append(h)
-    return h if only_last else np.stack(hs, axis=stack_axis)
+    return np.stack(hs, axis=stack_axis)
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (lambda x, h0, p: _rnn_with(x, h0, p, only_last=True), "only the last state"),
-        (lambda x, h0, p: _rnn_with(x, h0, p, stack_axis=0), "time comes first"),
-        (lambda x, h0, p: _rnn_with(x, h0, p, start=np.zeros_like), "started from zeros"),
-        (lambda x, h0, p: _rnn_with(x, h0, p, recur=False), "do not depend on the previous state"),
-        (lambda x, h0, p: _rnn_with(x, h0, p, w=lambda w: w), "instead of W_hh transposed"),
-        (lambda x, h0, p: _rnn_with(x, h0, p, bias="ih"), "b_hh is missing"),
-        (lambda x, h0, p: np.concatenate([h0[:, None], _rnn_with(x, h0, p)], axis=1), "starts with h0"),
-        (lambda x, h0, p: _rnn_with(x, h0, p)[:, :5] if x.shape[1] >= 5 else None, "for B=3, T=2"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, after="run"), "lengths is ignored"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, after="zero"), "become zero"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, end=1), "one step too long"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, end=-1), "one step too early"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p)[:, -1], "only the final states"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, stack_axis=0), "time comes first"),
+        (lambda x, h0, n, p: _rnn_with(x, np.zeros_like(h0), n, p), "started from zeros"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, recur=False), "do not depend on the previous state"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, w=lambda w: w), "instead of W_hh transposed"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p, bias="ih"), "b_hh is missing"),
+        (lambda x, h0, n, p: _rnn_with(x, h0, n, p)[:, :5] if x.shape[1] >= 5 else None, "for B=4, T=3"),
     ],
 )
 def test_rnn_forward_rejects_wrong_answers(answer, message, capsys):
-    _rejected(bg.check_rnn_forward, answer, message, capsys, "RNN forward")
+    _rejected(bg.check_rnn_forward, answer, message, capsys, "RNN over sequences of different lengths")
 
 
-def test_rnn_forward_refuses_the_package_forward(capsys):
+def test_rnn_forward_refuses_the_package_forward_and_mutation(capsys):
     from rnntutor import reference as ref
 
-    def calls_forward(x, h0, params):
+    def calls_forward(x, h0, lengths, params):
         return ref.forward("rnn", params, x, h0)[0]
 
     _rejected(bg.check_rnn_forward, calls_forward, "uses `forward`", capsys)
+
+    def counts_down(x, h0, lengths, params):
+        hs = rnn_forward_steps(x, h0, lengths, params)
+        lengths -= 1  # in place
+        return hs
+
+    _rejected(bg.check_rnn_forward, counts_down, "modified one of its input arrays", capsys)
 
 
 # ----------------------------------------------------------------------------- linear recurrence

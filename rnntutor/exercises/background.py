@@ -379,7 +379,7 @@ def check_restore_image(fn: Callable) -> Verdict:
 # ------------------------------------------------------------------------ Exercise 5
 
 #: (B, T, I, H) of the RNN forward checker: all different, unlike the chapter's sizes.
-RNN_SIZES = ((2, 5, 3, 4), (3, 2, 1, 6), (1, 7, 5, 2))
+RNN_SIZES = ((3, 5, 2, 4), (4, 3, 1, 6), (2, 7, 5, 3))
 
 
 def _rnn_problem(seed: int, batch: int, steps: int, n_in: int, hidden: int):
@@ -387,35 +387,50 @@ def _rnn_problem(seed: int, batch: int, steps: int, n_in: int, hidden: int):
     params = {k: rng.normal(0.0, 0.6, size=v.shape) for k, v in ref.init_params("rnn", n_in, hidden).items()}
     x = rng.normal(size=(batch, steps, n_in))  # (B, T, I)
     h0 = rng.normal(0.0, 0.5, size=(batch, hidden))  # (B, H)
-    return x, h0, params
+    lengths = rng.integers(1, steps + 1, size=batch)  # (B,)
+    lengths[0], lengths[-1] = steps, rng.integers(1, steps)  # one full-length, one shorter sequence
+    return x, h0, lengths, params
 
 
-def _rnn_loop(x, h0, params, *, use_h0=True, recurrent=True, w_hh=None, bias=None) -> np.ndarray:
-    """The forward pass written as a loop, with switches that reproduce common mistakes."""
+def _rnn_loop(x, h0, lengths, params, *, after="keep", last=None, recurrent=True, w_hh=None, bias=None):
+    """The forward pass written as a loop, with switches that reproduce common mistakes.
+
+    ``after``: what a finished sequence's state does ("keep" it, become "zero", or
+    "run" on as if ``lengths`` were ignored); ``last`` is the mask's last step offset.
+    """
     w_hh = params["weight_hh"] if w_hh is None else w_hh
     bias = params["bias_ih"] + params["bias_hh"] if bias is None else bias
-    h = h0 if use_h0 else np.zeros_like(h0)
+    limit = lengths if last is None else lengths + last
+    h = h0
     hs = []
     for t in range(x.shape[1]):
         a = x[:, t] @ params["weight_ih"].T + bias
-        if recurrent:
-            a = a + h @ w_hh.T
-        h = np.tanh(a)
+        h_new = np.tanh(a + h @ w_hh.T) if recurrent else np.tanh(a)
+        active = (t < limit)[:, None]  # (B, 1)
+        if after == "run":
+            h = h_new
+        elif after == "zero":
+            h = np.where(active, h_new, 0.0)
+        else:
+            h = np.where(active, h_new, h)
         hs.append(h)
     return np.stack(hs, axis=1)  # (B, T, H)
 
 
-@checker("RNN forward")
+@checker("RNN over sequences of different lengths")
 def check_rnn_forward(fn: Callable) -> Verdict:
-    """Check ``fn(x, h0, params) -> hs``: a vanilla RNN run over a whole sequence.
+    """Check ``fn(x, h0, lengths, params) -> hs``: a vanilla RNN over sequences of different lengths.
 
-    ``x (B, T, I)``, ``h0 (B, H)``, ``params`` as in ``torch.nn.RNN``
-    (``weight_ih (H, I)``, ``weight_hh (H, H)``, ``bias_ih, bias_hh (H,)``); the answer
-    is every hidden state ``hs (B, T, H)``, ``hs[:, t] = h_{t+1}``. Compared with
-    :func:`rnntutor.reference.forward`; ``ref.forward`` and ``torch.nn`` may not be used.
+    ``x (B, T, I)``, ``h0 (B, H)``, integer ``lengths (B,)`` with ``1 <= lengths[b] <= T``;
+    ``params`` as in ``torch.nn.RNN`` (``weight_ih (H, I)``, ``weight_hh (H, H)``,
+    ``bias_ih, bias_hh (H,)``). Sequence ``b`` has only ``lengths[b]`` real steps; after its
+    end its state stays at its last value. The answer is every hidden state
+    ``hs (B, T, H)``, so ``hs[:, -1]`` is each sequence's own final state. Compared with
+    :func:`rnntutor.reference.forward` run on each sequence cut to its length;
+    ``ref.forward`` and ``torch.nn`` may not be used.
     """
-    exercise = "RNN forward"
-    banned = forbidden_call(fn, ("forward", "RNN"))
+    exercise = "RNN over sequences of different lengths"
+    banned = forbidden_call(fn, ("forward", "RNN", "pack_padded_sequence"))
     if banned is not None:
         return failed(
             exercise,
@@ -424,16 +439,41 @@ def check_rnn_forward(fn: Callable) -> Verdict:
         )
     for seed in SEEDS:
         for B, T, n_in, H in RNN_SIZES:
-            x, h0, params = _rnn_problem(seed, B, T, n_in, H)
-            where = f"for B={B}, T={T}, I={n_in}, H={H}"
-            got, verdict = run_at(fn, exercise, where, *readonly(x, h0), readonly_dict(params))
+            x, h0, lengths, params = _rnn_problem(seed, B, T, n_in, H)
+            where = f"for B={B}, T={T}, I={n_in}, H={H}, lengths={lengths.tolist()}"
+            got, verdict = run_at(fn, exercise, where, *readonly(x, h0, lengths), readonly_dict(params))
             if verdict is not None:
                 return verdict
-            expected, cache = ref.forward("rnn", params, x, h0)  # (B, T, H)
+            # Oracle: the package's forward on each sequence cut to its own length, then held.
+            expected = np.empty((B, T, H))
+            for b, n in enumerate(lengths):
+                hs_b, _ = ref.forward("rnn", params, x[b : b + 1, :n], h0[b : b + 1])  # (1, n, H)
+                expected[b, :n] = hs_b[0]
+                expected[b, n:] = hs_b[0, -1]
             mistakes = [
                 (
-                    cache["state"],
-                    f"you returned only the last state (shape {(B, H)}); the exercise asks for all of them.",
+                    _rnn_loop(x, h0, lengths, params, after="run"),
+                    "your states keep changing after a sequence has ended: lengths is ignored.",
+                    "Update only the rows whose sequence is still running (t < lengths[b]); keep the others.",
+                ),
+                (
+                    _rnn_loop(x, h0, lengths, params, after="zero"),
+                    "your states become zero after a sequence has ended; they should keep their last value.",
+                    "Where t >= lengths[b], carry h_{t-1} over (np.where with a (B, 1) mask).",
+                ),
+                (
+                    _rnn_loop(x, h0, lengths, params, last=1),
+                    "each of your sequences runs one step too long (t <= lengths[b]).",
+                    "Sequence b has steps t = 0 ... lengths[b] - 1.",
+                ),
+                (
+                    _rnn_loop(x, h0, lengths, params, last=-1),
+                    "each of your sequences stops one step too early (t < lengths[b] - 1).",
+                    "Sequence b has steps t = 0 ... lengths[b] - 1.",
+                ),
+                (
+                    expected[:, -1],
+                    f"you returned only the final states (shape {(B, H)}); the exercise asks for all of them.",
                     "Collect h after every step and stack them along axis 1: (B, T, H).",
                 ),
                 (
@@ -442,45 +482,30 @@ def check_rnn_forward(fn: Callable) -> Verdict:
                     "Stack the states along axis 1 (np.stack(hs, axis=1)).",
                 ),
                 (
-                    np.concatenate([h0[:, None], expected], axis=1),
-                    "your answer starts with h0: it has T + 1 states.",
-                    "Return the T states computed from the inputs: h_1 ... h_T.",
-                ),
-                (
-                    np.concatenate([h0[:, None], expected[:, :-1]], axis=1),
-                    "your states are one step late: hs[:, t] should be the state after reading x[:, t].",
-                    "Update h first, then store it.",
-                ),
-                (
-                    _rnn_loop(x, h0, params, use_h0=False),
+                    _rnn_loop(x, np.zeros_like(h0), lengths, params),
                     "you started from zeros instead of h0.",
                     "The first step uses h_{t-1} = h0.",
                 ),
                 (
-                    _rnn_loop(x, h0, params, recurrent=False),
+                    _rnn_loop(x, h0, lengths, params, recurrent=False),
                     "your states do not depend on the previous state: W_hh h_{t-1} is missing.",
                     "Each step adds h_{t-1} @ W_hh.T (+ b_hh) and feeds the new h into the next step.",
                 ),
                 (
-                    _rnn_loop(x, h0, params, w_hh=params["weight_hh"].T),
+                    _rnn_loop(x, h0, lengths, params, w_hh=params["weight_hh"].T),
                     "you multiplied h_{t-1} by W_hh instead of W_hh transposed.",
                     "With row vectors, W_hh h_{t-1} is written h_prev @ weight_hh.T.",
                 ),
                 (
-                    _rnn_loop(x, h0, params, bias=params["bias_ih"]),
+                    _rnn_loop(x, h0, lengths, params, bias=params["bias_ih"]),
                     "the bias b_hh is missing.",
                     "torch.nn.RNN has two bias vectors; both are added: ... + bias_ih + bias_hh.",
-                ),
-                (
-                    _rnn_loop(x, h0, params, bias=np.zeros(H)),
-                    "the biases are missing.",
-                    "Add bias_ih and bias_hh to the pre-activation.",
                 ),
             ]
             problem = compare_any_shape(got, expected, "your hidden states", mistakes)
             if problem is not None:
                 return _fail_at(exercise, where, problem)
-    return passed(exercise, "One cell, the same weights at every step: that is all a vanilla RNN is.")
+    return passed(exercise, "Finished sequences keep their state, so hs[:, -1] is every sequence's own h at its end.")
 
 
 # ------------------------------------------------------------------------ Exercise 6
