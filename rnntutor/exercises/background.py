@@ -114,15 +114,16 @@ def run_at(fn: Callable, exercise: str, where: str, *args):
     """:func:`~rnntutor.exercises.run_learner` that says for which test problem the learner's code raised.
 
     ``where`` (e.g. ``"for B=2, I=6, H=3"``) prefixes the message, except for the
-    "not implemented yet" of an untouched stub, which stays one plain line.
+    "not implemented yet" of an untouched stub, which stays short (it is the output a
+    chapter notebook shows under each exercise, at most 79 columns).
     """
     try:
         return call_learner(fn, *args), None
     except LearnerError as exc:
         message = str(exc)
-        if where and not message.startswith("not implemented"):
-            message = f"{where}: {message}"
-        return None, failed(exercise, message)
+        if message.startswith("not implemented"):  # short lines: notebooks show this output
+            return None, failed(exercise, "not implemented yet.", "Replace `raise NotImplementedError` with your code.")
+        return None, failed(exercise, f"{where}: {message}" if where else message)
 
 
 def _fail_at(exercise: str, where: str, problem: tuple) -> Verdict:
