@@ -431,7 +431,7 @@ def check_rnn_forward(fn: Callable) -> Verdict:
     ``ref.forward`` and ``torch.nn`` may not be used.
     """
     exercise = "RNN over sequences of different lengths"
-    banned = forbidden_call(fn, ("forward", "RNN", "pack_padded_sequence"))
+    banned = forbidden_call(fn, ("forward", "RNN", "RNNCell", "pack_padded_sequence"))
     if banned is not None:
         return failed(
             exercise,
