@@ -266,18 +266,16 @@ def rnn_forward_steps(x, h0, lengths, params):
 
 
 def rnn_forward_torch(x, h0, lengths, params):
-    # Independent oracle: torch.nn.RNNCell with the same weights, float32, one sequence at a time.
-    cell = torch.nn.RNNCell(x.shape[2], h0.shape[1])
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(cell, name).copy_(torch.tensor(params[name]))
-        out = torch.zeros(x.shape[0], x.shape[1], h0.shape[1])
-        for b in range(x.shape[0]):
-            h = torch.tensor(h0[b : b + 1]).float()
-            for t in range(x.shape[1]):
-                if t < lengths[b]:
-                    h = cell(torch.tensor(x[b : b + 1, t]).float(), h)
-                out[b, t] = h[0]
+    # Written differently: torch float32, one sequence at a time, cut to its length, then held.
+    w = {k: torch.tensor(v, dtype=torch.float32) for k, v in params.items()}
+    out = torch.zeros(x.shape[0], x.shape[1], h0.shape[1])
+    for b in range(x.shape[0]):
+        h = torch.tensor(h0[b], dtype=torch.float32)
+        for t in range(x.shape[1]):
+            if t < lengths[b]:
+                xt = torch.tensor(x[b, t], dtype=torch.float32)
+                h = torch.tanh(w["weight_ih"] @ xt + w["bias_ih"] + w["weight_hh"] @ h + w["bias_hh"])
+            out[b, t] = h
     return out
 
 
