@@ -35,9 +35,10 @@ class CheckpointError(ValueError):
 
 
 def _model_classes() -> dict:
+    from rnntutor.generation.pretrained import model_classes as generation_classes
     from rnntutor.nn import SequenceClassifier
 
-    return {"SequenceClassifier": SequenceClassifier}
+    return {"SequenceClassifier": SequenceClassifier, **generation_classes()}
 
 
 def _jsonable(obj, what: str):

@@ -40,12 +40,14 @@ __all__ = [
 
 def model_classes() -> dict:
     """Model classes a generation checkpoint may name."""
-    from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
+    from rnntutor.generation.baselines import FVSBN, IndependentBernoulli, IndependentCategorical
     from rnntutor.generation.diagonal_bilstm import DiagonalBiLSTM
     from rnntutor.generation.pixel_lstm import PixelLSTM
+    from rnntutor.generation.pixelcnn import GatedPixelCNN, PixelCNN
     from rnntutor.generation.row_lstm import RowLSTM
 
-    return {c.__name__: c for c in (IndependentBernoulli, FVSBN, PixelLSTM, RowLSTM, DiagonalBiLSTM)}
+    classes = (IndependentBernoulli, IndependentCategorical, FVSBN, PixelLSTM, RowLSTM, DiagonalBiLSTM)
+    return {c.__name__: c for c in (*classes, PixelCNN, GatedPixelCNN)}
 
 
 def save_model(path, model) -> str:

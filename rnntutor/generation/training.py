@@ -30,13 +30,17 @@ def train_generator(
     weight_decay: float = 0.0,
     device="cpu",
     progress: bool | None = None,
+    on_epoch=None,
 ) -> History:
-    """Train ``model`` on binary ``images`` ``(N, H, W)`` by maximum likelihood; return the joined :class:`History`.
+    """Train ``model`` on ``images`` ``(N, H, W)`` by maximum likelihood; return the joined :class:`History`.
+
+    The images are binary, or the levels ``0..K-1`` for a model with ``levels=K``.
 
     AdamW (decoupled ``weight_decay``) with learning rate ``lr * lr_decay ** epoch`` in epoch ``epoch`` (0-based);
-    shuffling and initial seeding are fixed by ``seed``.
+    shuffling and initial seeding are fixed by ``seed``. ``on_epoch(epoch, model)`` (optional) is
+    called after every epoch (1-based), e.g. to record a test likelihood.
     """
-    loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed)
+    loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed, levels=getattr(model, "levels", 2))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = History()
     for epoch in range(epochs):
@@ -56,5 +60,7 @@ def train_generator(
         )
         for key, values in h.as_dict().items():
             getattr(history, key).extend([epoch + 1] if key == "epoch" else values)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, model)
     model.eval()
     return history
