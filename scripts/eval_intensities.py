@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(RESULTS_DIR / "intensities_digits17.json"))
     p.add_argument("--models", nargs="+", default=list(MATCHED))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--lr-decay", type=float, default=0.85)
     p.add_argument("--batch-size", type=int, default=64)
