@@ -3,6 +3,11 @@
     nice -n 10 python scripts/eval_intensities.py        # 4 models x 3 seeds, one CPU thread
     python scripts/eval_intensities.py --seeds 0 --epochs 2 --out /tmp/x.json   # a quick trial
 
+On a busy machine, run one process per model and merge their files (same recipe)::
+
+    python scripts/eval_intensities.py --models "Row LSTM" --out /tmp/row.json   # ... one per model
+    python scripts/eval_intensities.py --merge /tmp/cnn.json /tmp/row.json ...   # writes --out
+
 Data: scikit-learn's 8x8 digits, whose pixels are the integers 0..16
 (rnntutor.data.quantize(images, 17) recovers them exactly), split by
 rnntutor.data.load_split("digits", seed=0): 1,438 train / 359 test. Models:
@@ -38,6 +43,23 @@ from rnntutor.generation.training import train_generator
 LEVELS = 17
 
 
+def merge(paths, out) -> int:
+    """Join result files written by runs with different ``--models`` (the recipes must agree)."""
+    records = [json.loads(Path(p).read_text()) for p in paths]
+    first = records[0]
+    for path, r in zip(paths, records, strict=True):
+        if r["recipe"] != first["recipe"] or r["data"] != first["data"]:
+            raise SystemExit(f"{path} was made with another recipe or data: {r['recipe']} vs {first['recipe']}")
+    merged = {**first, "models": {}}
+    merged["command"] = [r["command"] for r in records]
+    for r in records:
+        merged["models"].update(r["models"])
+    Path(out).write_text(json.dumps(merged, indent=1) + "\n")
+    for name, r in merged["models"].items():
+        print(f"{name:<16} {r['parameters']:>6} params  {r['mean']:.3f} +- {r['sd']} bits/dim ({len(r['runs'])} seeds)")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(RESULTS_DIR / "intensities_digits17.json"))
@@ -48,7 +70,10 @@ def main(argv=None) -> int:
     p.add_argument("--lr-decay", type=float, default=0.85)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--merge", nargs="+", help="merge these result files (one model each) into --out, then stop")
     args = p.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(args.threads)
     x_train = quantize(load_split("digits", "train", seed=0)[0], LEVELS)  # (1438, 8, 8) levels 0..16

@@ -25,7 +25,7 @@ from rnntutor.generation import (
     nll_loss,
     vertical_mask,
 )
-from rnntutor.generation.comparison import count_parameters, matched_models
+from rnntutor.generation.comparison import MATCHED, count_parameters, load_result, matched_models
 from rnntutor.generation.training import train_generator
 
 
@@ -316,3 +316,64 @@ def test_cross_entropy_matches_binary_cross_entropy_for_two_levels():
     assert float(nll_loss(logits, x)) == pytest.approx(
         float(F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / 3), rel=1e-6
     )
+
+
+def test_chapter_plots_draw_what_they_are_given():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnntutor.generation import plots
+
+    image = np.random.default_rng(0).integers(0, 17, size=(8, 8))
+    p = np.full(17, 1 / 17)
+    fig = plots.plot_pixel_distribution(image, (3, 2), {"cat": p, "bern": [0.4, 0.6]}, levels=17, true_level=5)
+    bars = [patch for patch in fig.axes[1].patches]
+    assert len(bars) == 17 + 2  # 17 levels, and the Bernoulli pair drawn at the two ends
+    assert sorted(round(b.get_height(), 3) for b in bars)[-2:] == [0.4, 0.6]
+    plt.close(fig)
+    result = {
+        "independent_bits_per_dim": 2.4,
+        "models": {
+            "A": {"mean": 2.0, "sd": 0.1, "runs": [{"test_bits_per_dim": v} for v in (1.9, 2.0, 2.1)]},
+            "B": {"mean": 1.8, "sd": 0.0, "runs": [{"test_bits_per_dim": 1.8}] * 3},
+        },
+    }
+    fig = plots.plot_bits_per_dim(result)
+    assert [round(b.get_height(), 3) for b in fig.axes[0].patches] == [2.0, 1.8]
+    plt.close(fig)
+    bench = {"timer": "cpu", "models": {"A": {"epoch_seconds": 2.0, "sample_seconds": 0.5}}}
+    fig = plots.plot_timings(bench)
+    assert [b.get_height() for b in fig.axes[0].patches] == [2.0, 0.5]
+    plt.close(fig)
+    ctx = np.zeros((8, 8), dtype=bool)
+    ctx[:5] = True
+    fig = plots.draw_masks(ctx, ctx, (5, 4))
+    assert len(fig.axes) == 1
+    plt.close(fig)
+
+
+def test_shipped_bits_per_dim_table_is_consistent():
+    result = load_result("intensities_digits17")
+    assert set(result["models"]) == set(MATCHED)
+    for name, r in result["models"].items():
+        tests = [run["test_bits_per_dim"] for run in r["runs"]]
+        assert len(tests) >= 3, name
+        assert r["mean"] == pytest.approx(np.mean(tests), abs=1e-4)
+        assert r["sd"] == pytest.approx(np.std(tests, ddof=1), abs=1e-4)
+        assert r["mean"] < result["independent_bits_per_dim"] < result["uniform_bits_per_dim"]
+    with pytest.raises(ValueError, match="no shipped result"):
+        load_result("nope")
+
+
+def test_shipped_mnist_checkpoint_reproduces_its_recorded_metrics():
+    from rnntutor.generation import load_pretrained, pretrained_record
+
+    record = pretrained_record("pixelcnn_mnist5k_256")
+    model = load_pretrained("pixelcnn_mnist5k_256")
+    assert model.levels == 256 and record["size_bytes"] < 2_000_000
+    x_test = data.quantize(data.load_split("mnist5k", "test", seed=0)[0], 256)
+    bits = float(model.nll_bits_per_dim(x_test).double().mean())
+    assert bits == pytest.approx(record["metrics"]["test_bits_per_dim"], abs=1e-4)
+    assert bits < 8.0  # well below uniform guessing over 256 levels
