@@ -377,3 +377,18 @@ def test_shipped_mnist_checkpoint_reproduces_its_recorded_metrics():
     bits = float(model.nll_bits_per_dim(x_test).double().mean())
     assert bits == pytest.approx(record["metrics"]["test_bits_per_dim"], abs=1e-4)
     assert bits < 8.0  # well below uniform guessing over 256 levels
+
+
+def test_pixel_explorer_builds_and_redraws():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnntutor.generation import plots
+
+    model = _categorical_models((4, 5), 6)["PixelCNN"]
+    images = np.random.default_rng(0).integers(0, 6, size=(3, 4, 5))
+    widget = plots.pixel_explorer(model, images)
+    names = [c.description for c in widget.children[:-1]]
+    assert names == ["image", "row", "column", "temperature"]
+    assert widget.children[1].max == 3 and widget.children[2].max == 4
+    widget.children[1].value = 3  # redraws without an error

@@ -5,6 +5,7 @@
 - :func:`plot_timings`: time per training epoch against time to sample, side by side;
 - :func:`draw_masks`: masks A and B, the blind spot of stacked mask-B layers and the
   Gated PixelCNN's two stacks (the chapter's diagram, ``scripts/make_mask_diagram.py``).
+- :func:`pixel_explorer`: a widget to explore the predictive distribution of any pixel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-__all__ = ["draw_masks", "plot_bits_per_dim", "plot_pixel_distribution", "plot_timings"]
+__all__ = ["draw_masks", "pixel_explorer", "plot_bits_per_dim", "plot_pixel_distribution", "plot_timings"]
 
 CONTEXT = (0.25, 0.45, 0.85)
 TARGET = (0.85, 0.15, 0.15)
@@ -196,3 +197,34 @@ def draw_masks(pixelcnn_context: np.ndarray, gated_context: np.ndarray, pixel) -
         )
         ax.text(lx + 1.3, ly + 0.45, text, va="center", fontsize=9, color="black")
     return fig
+
+
+def pixel_explorer(model, images):
+    """A widget: pick an image, a pixel and a temperature; see the model's predictive distribution of that pixel.
+
+    ``model`` is a categorical model (``levels > 2``), ``images`` ``(N, H, W)`` its levels.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    images = np.asarray(images)
+    h, w = model.image_shape
+
+    def show(index: int, row: int, col: int, temperature: float) -> None:
+        p = model.pixel_distribution(images[index : index + 1], (row, col), temperature=temperature)[0]
+        fig = plot_pixel_distribution(
+            images[index], (row, col), {f"T = {temperature:.1f}": p}, levels=model.levels,
+            true_level=images[index, row, col],
+        )  # fmt: skip
+        display(fig)
+        plt.close(fig)
+
+    return widgets.interactive(
+        show,
+        index=widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image", continuous_update=False),
+        row=widgets.IntSlider(value=h // 2, min=0, max=h - 1, description="row", continuous_update=False),
+        col=widgets.IntSlider(value=w // 2, min=0, max=w - 1, description="column", continuous_update=False),
+        temperature=widgets.FloatSlider(
+            value=1.0, min=0.2, max=2.0, step=0.1, description="temperature", continuous_update=False
+        ),
+    )
