@@ -243,14 +243,20 @@ def check_sample_levels(fn) -> Verdict:
 
 @functools.lru_cache(maxsize=8)
 def _blind_spot(h: int, w: int, r: int, c: int) -> np.ndarray:
-    """Measured: the past pixels that a deep PixelCNN (3x3 masks, ``h + w`` layers) does not see from ``(r, c)``."""
+    """Measured: the past pixels that a deep PixelCNN (3x3 masks) does not see from ``(r, c)``.
+
+    ``max(h, w) + 1`` layers reach every pixel that the masks allow; the weights are seeded
+    (with a small random perturbation, so that no weight is exactly zero).
+    """
     from rnntutor.generation import PixelCNN, dependency_matrix
 
-    g = torch.Generator().manual_seed(0)
-    model = PixelCNN((h, w), channels=4, num_layers=h + w, in_kernel=3, kernel=3).eval()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.5 * torch.randn(p.shape, generator=g))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = PixelCNN((h, w), channels=4, num_layers=max(h, w) + 1, in_kernel=3, kernel=3).eval()
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.05 * torch.randn(p.shape, generator=g))
     seen = dependency_matrix(model)[r * w + c].reshape(h, w)
     past = (np.arange(h * w) < r * w + c).reshape(h, w)
     return past & ~seen
