@@ -2,7 +2,7 @@
 
 :func:`matched_models` builds PixelCNN, Gated PixelCNN, Row LSTM and Diagonal BiLSTM with
 about 45 thousand parameters each (for 8x8 images with 17 levels; the counts are within
-3% of each other), the models that ``scripts/eval_intensities.py`` (bits/dim over three
+5% of each other), the models that ``scripts/eval_intensities.py`` (bits/dim over three
 seeds) and ``benchmarks/bench_generation.py`` (time per epoch, time to sample) measure.
 Their results ship as package data and are read with :func:`load_result`.
 """
