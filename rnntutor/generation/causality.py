@@ -26,7 +26,12 @@ __all__ = ["CausalityReport", "check_causality", "dependency_matrix"]
 
 
 def _logit_fn(model, image_shape):
-    """Return ``(fn, (H, W))`` where ``fn(x (N, H, W) float tensor) -> logits (N, H, W)``."""
+    """Return ``(fn, (H, W))`` where ``fn(x (N, H, W) float tensor) -> logits (N, C, H * W)``.
+
+    The model's logits are ``(N, H, W)`` (binary pixels, ``C = 1``) or ``(N, K, H, W)``
+    (categorical pixels, ``C = K``): a pixel's prediction changes when any of its ``K``
+    logits does.
+    """
     shape = getattr(model, "image_shape", None) if image_shape is None else image_shape
     if shape is None:
         raise ValueError("pass image_shape=(H, W) when checking a plain function")
@@ -54,12 +59,15 @@ def _logit_fn(model, image_shape):
             if was is not None:
                 model.train(was)
         out = torch.as_tensor(out).detach().cpu().float()
-        if tuple(out.shape) != tuple(x.shape):
+        if tuple(out.shape) == tuple(x.shape):
+            out = out[:, None]  # (N, 1, H, W)
+        elif out.dim() != 4 or out.shape[0] != x.shape[0] or tuple(out.shape[2:]) != tuple(x.shape[1:]):
+            n = x.shape[0]
             raise ValueError(
-                f"the model must return logits of shape {tuple(x.shape)} for input {tuple(x.shape)}, "
-                f"got {tuple(out.shape)}"
+                f"the model must return logits of shape {tuple(x.shape)} (or (N, K, H, W) = ({n}, K, {h}, {w}) "
+                f"for K levels) for input {tuple(x.shape)}, got {tuple(out.shape)}"
             )
-        return out
+        return out.reshape(out.shape[0], out.shape[1], h * w)
 
     return run, (h, w)
 
@@ -69,9 +77,10 @@ def dependency_matrix(model, image_shape=None, *, n_images: int = 2, seed: int =
 
     Measured on ``n_images`` random binary images (seeded) with one forward pass each
     over the ``D + 1`` images "unchanged, pixel 0 flipped, pixel 1 flipped, ...". A change
-    counts when it exceeds ``atol``. The default is small because in a freshly initialised
-    model the influence of a pixel many gates away can be tiny (``1e-5`` misses some);
-    the logits of pixels outside a model's context do not change at all.
+    counts when it exceeds ``atol`` (for a categorical model: in any of the pixel's ``K``
+    logits; the random images use the levels 0 and 1, valid for every ``K``). The default
+    is small because in a freshly initialised model the influence of a pixel many gates
+    away can be tiny (``1e-5`` misses some); the logits of pixels outside a model's context do not change at all.
     """
     run, (h, w) = _logit_fn(model, image_shape)
     d = h * w
@@ -81,8 +90,8 @@ def dependency_matrix(model, image_shape=None, *, n_images: int = 2, seed: int =
     for _ in range(n_images):
         base = (torch.rand((h, w), generator=gen) < 0.5).float()
         batch = torch.cat([base[None], (base[None] + eye) % 2])  # (D + 1, H, W): row 1 + j has pixel j flipped
-        out = run(batch).reshape(d + 1, d)  # (D + 1, D)
-        changed = (out[1:] - out[0]).abs() > atol  # (j, i)
+        out = run(batch)  # (D + 1, C, D)
+        changed = (out[1:] - out[0]).abs().amax(dim=1) > atol  # (j, i)
         dep |= changed.T.numpy()
     return dep
 
@@ -144,8 +153,8 @@ def check_causality(
         other = base.clone()
         other[i:] = (torch.rand(d - i, generator=gen) < 0.5).float()
         other[i] = 1 - base[i]  # make sure pixel i itself changes
-        out = run(torch.stack([base, other]).reshape(2, h, w)).reshape(2, d)
-        if (out[0, : i + 1] - out[1, : i + 1]).abs().max() > atol:
+        out = run(torch.stack([base, other]).reshape(2, h, w))  # (2, C, D)
+        if (out[0, :, : i + 1] - out[1, :, : i + 1]).abs().max() > atol:
             block.append(int(i))
     ok = not violations and not block
     return CausalityReport(ok=ok, image_shape=(h, w), violations=violations, block_violations=block, dependency=dep)

@@ -81,7 +81,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnntutor.generation.base import AutoregressiveImageModel
+from rnntutor.generation.base import AutoregressiveImageModel, _check_levels
 from rnntutor.generation.row_lstm import row_mask
 
 __all__ = ["DiagonalBiLSTM", "DiagonalBiLSTMLayer", "MaskedConv2d", "image_mask", "skew", "unskew"]
@@ -243,6 +243,8 @@ class DiagonalBiLSTM(AutoregressiveImageModel):
     direction. ``pixel_bias=True`` adds a learned bias per pixel position to the logits.
     ``shift_right_to_left=False`` drops the down-shift of the right-to-left direction:
     the model then sees pixels it must predict (for demonstrating the causality checker).
+    ``levels=K > 2``: pixels are the levels ``0..K-1`` (read as ``x / (K - 1)``) and the head
+    gives ``K`` logits per pixel (softmax).
     """
 
     def __init__(
@@ -254,8 +256,10 @@ class DiagonalBiLSTM(AutoregressiveImageModel):
         head: int = 64,
         pixel_bias: bool = False,
         shift_right_to_left: bool = True,
+        levels: int = 2,
     ):
         super().__init__()
+        self.levels = _check_levels(levels)
         h, w = (int(s) for s in image_shape)
         if h < 1 or w < 1:
             raise ValueError(f"image_shape must be two positive integers, got {image_shape!r}")
@@ -273,21 +277,24 @@ class DiagonalBiLSTM(AutoregressiveImageModel):
             "pixel_bias": bool(pixel_bias),
             "shift_right_to_left": self.shift_right_to_left,
         }
+        if self.categorical:  # stored only when used, so binary checkpoints keep their config
+            self._config["levels"] = self.levels
+        k = self.out_channels
         self.input_conv = MaskedConv2d(1, hidden, (kh, kw), "A")
         self.layers = nn.ModuleList(
             [DiagonalBiLSTMLayer(hidden, hidden, self.shift_right_to_left) for _ in range(num_layers)]
         )
-        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, 1, 1))
-        self.pixel_bias = nn.Parameter(torch.zeros(h, w)) if pixel_bias else None
+        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1))
+        self.pixel_bias = nn.Parameter(torch.zeros((k, h, w) if self.categorical else (h, w))) if pixel_bias else None
 
     def logits(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or tuple(x.shape[1:]) != self.image_shape:
             raise ValueError(
                 f"x must have shape (N, {self.image_shape[0]}, {self.image_shape[1]}), got {tuple(x.shape)}"
             )
-        u = self.input_conv(x.float()[:, None])  # (N, D, H, W): feature (r, c) has seen pixels < (r, c)
+        u = self.input_conv(self.scaled(x)[:, None])  # (N, D, H, W): feature (r, c) has seen pixels < (r, c)
         for k, layer in enumerate(self.layers):
             out = layer(u)  # (N, D, H, W)
             u = out if k == 0 else u + out  # residual after the first layer
-        logits = self.head(u)[:, 0]  # (N, H, W)
+        logits = self._as_logits(self.head(u))  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias

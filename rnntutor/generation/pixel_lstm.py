@@ -14,6 +14,9 @@ otherwise have to count steps to know where in the image it is.
 The LSTM is the package's own :class:`rnntutor.nn.LSTM` (same equations as Chapter 2).
 Shifting the input by one step is what makes the model causal: feeding ``x_t`` itself
 would let the model copy the answer (see the causality checker).
+
+With ``levels=K > 2`` the pixels are the levels ``0..K-1``, read as ``x / (K - 1)``, and
+the readout gives ``K`` logits per step, ``p(x_t = k | x_<t) = softmax(W h_t + b + b_t)_k``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnntutor.generation.base import AutoregressiveImageModel
+from rnntutor.generation.base import AutoregressiveImageModel, _check_levels
 from rnntutor.nn import LSTM
 
 __all__ = ["PixelLSTM", "shift_right"]
@@ -44,10 +47,12 @@ class PixelLSTM(AutoregressiveImageModel):
         above: bool = True,
         impl: str = "fused",
         pixel_bias: bool = True,
+        levels: int = 2,
     ):
         super().__init__()
         h, w = (int(s) for s in image_shape)
         self.image_shape = (h, w)
+        self.levels = _check_levels(levels)
         self.above = bool(above)
         self._config = {
             "image_shape": [h, w],
@@ -57,14 +62,18 @@ class PixelLSTM(AutoregressiveImageModel):
             "impl": impl,
             "pixel_bias": bool(pixel_bias),
         }
+        if self.categorical:  # stored only when used, so binary checkpoints keep their config
+            self._config["levels"] = self.levels
+        k = self.out_channels
         self.lstm = LSTM(2 if self.above else 1, hidden, num_layers=num_layers, impl=impl)
-        self.readout = nn.Linear(hidden, 1)
-        self.pixel_bias = nn.Parameter(torch.zeros(h, w)) if pixel_bias else None
+        self.readout = nn.Linear(hidden, k)
+        bias_shape = (k, h, w) if self.categorical else (h, w)
+        self.pixel_bias = nn.Parameter(torch.zeros(bias_shape)) if pixel_bias else None
 
     def inputs(self, x: Tensor) -> Tensor:
         """The LSTM's input sequence ``(N, H*W, F)``: previous pixel (and pixel above) at each step."""
         n = x.shape[0]
-        flat = x.reshape(n, -1).float()  # (N, T) in raster order
+        flat = self.scaled(x).reshape(n, -1)  # (N, T) in raster order, levels scaled to [0, 1]
         feats = [shift_right(flat, 1)]
         if self.above:
             feats.append(shift_right(flat, self.image_shape[1]))
@@ -72,5 +81,6 @@ class PixelLSTM(AutoregressiveImageModel):
 
     def logits(self, x: Tensor) -> Tensor:
         out, _ = self.lstm(self.inputs(x))  # (N, T, hidden)
-        logits = self.readout(out)[..., 0].reshape(x.shape[0], *self.image_shape)  # (N, H, W)
+        logits = self.readout(out).transpose(1, 2).reshape(x.shape[0], -1, *self.image_shape)  # (N, K', H, W)
+        logits = self._as_logits(logits)  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias

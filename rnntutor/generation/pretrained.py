@@ -23,7 +23,10 @@ from rnntutor.checkpoint import (
 )
 
 CHECKPOINT_DIR = SHIPPED_DIR
-PRETRAINED = {"row_lstm_mnist5k": "Row LSTM trained on mnist5k (threshold 0.5), see row_lstm_mnist5k.json"}
+PRETRAINED = {
+    "row_lstm_mnist5k": "Row LSTM trained on mnist5k (threshold 0.5), see row_lstm_mnist5k.json",
+    "pixelcnn_mnist5k_256": "PixelCNN with 256 grey levels trained on mnist5k, see pixelcnn_mnist5k_256.json",
+}
 
 __all__ = [
     "CHECKPOINT_DIR",

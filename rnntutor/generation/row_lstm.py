@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnntutor.generation.base import AutoregressiveImageModel
+from rnntutor.generation.base import AutoregressiveImageModel, _check_levels
 
 __all__ = ["MaskedConv1d", "RowLSTMLayer", "RowLSTM", "row_mask"]
 
@@ -137,7 +137,8 @@ class RowLSTM(AutoregressiveImageModel):
     row ``x_{r-1}`` to the first layer, unmasked: it lies entirely in the past, and it gives
     each pixel the upper-right context that the Row LSTM's triangle misses.
     ``pixel_bias=True`` adds a learned bias per pixel position to the logits (the rows are
-    otherwise indistinguishable to the recurrence).
+    otherwise indistinguishable to the recurrence). ``levels=K > 2``: pixels are the levels
+    ``0..K-1`` (read as ``x / (K - 1)``) and the head gives ``K`` logits per pixel (softmax).
     """
 
     def __init__(
@@ -149,12 +150,14 @@ class RowLSTM(AutoregressiveImageModel):
         head: int = 64,
         prev_row: bool = True,
         pixel_bias: bool = False,
+        levels: int = 2,
     ):
         super().__init__()
         h, w = (int(s) for s in image_shape)
         if num_layers < 1:
             raise ValueError(f"num_layers must be >= 1, got {num_layers!r}")
         self.image_shape = (h, w)
+        self.levels = _check_levels(levels)
         in_kernel = 2 * w - 1 if in_kernel is None else int(in_kernel)
         self.prev_row = bool(prev_row)
         self._config = {
@@ -167,10 +170,13 @@ class RowLSTM(AutoregressiveImageModel):
         }
         if pixel_bias:  # stored only when used, so older checkpoints keep their config
             self._config["pixel_bias"] = True
-        self.pixel_bias = nn.Parameter(torch.zeros(h, w)) if pixel_bias else None
+        if self.categorical:  # likewise
+            self._config["levels"] = self.levels
+        k = self.out_channels
+        self.pixel_bias = nn.Parameter(torch.zeros((k, h, w) if self.categorical else (h, w))) if pixel_bias else None
         first = RowLSTMLayer(2, hidden, in_kernel, "AU") if self.prev_row else RowLSTMLayer(1, hidden, in_kernel, "A")
         self.layers = nn.ModuleList([first] + [RowLSTMLayer(hidden, hidden, 3, "B") for _ in range(num_layers - 1)])
-        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, 1, 1))
+        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1))
 
     def _inputs(self, x: Tensor) -> Tensor:
         """The first layer's input ``(N, C, H, W)``: the image, and the image shifted down one row."""
@@ -178,7 +184,7 @@ class RowLSTM(AutoregressiveImageModel):
             raise ValueError(
                 f"x must have shape (N, {self.image_shape[0]}, {self.image_shape[1]}), got {tuple(x.shape)}"
             )
-        x = x.float()[:, None]  # (N, 1, H, W)
+        x = self.scaled(x)[:, None]  # (N, 1, H, W), levels scaled to [0, 1]
         if not self.prev_row:
             return x
         above = F.pad(x, (0, 0, 1, 0))[:, :, :-1]  # (N, 1, H, W): row r holds x_{r-1}, row 0 zeros
@@ -189,21 +195,22 @@ class RowLSTM(AutoregressiveImageModel):
         for k, layer in enumerate(self.layers):
             out = layer(u)  # (N, D, H, W)
             u = out if k == 0 else u + out  # residual after the first layer
-        logits = self.head(u)[:, 0]  # (N, H, W)
+        logits = self._as_logits(self.head(u))  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias
 
     # -- faster sampling: rows above are fixed, so only the current row is recomputed per pixel
 
     def _row(self, x_row: Tensor, x_above: Tensor, states: list, row: int) -> tuple[Tensor, list]:
-        """Logits ``(N, W)`` of one row given its pixels, the row above and each layer's previous state."""
+        """Logits ``(N, W)`` (``(N, K, W)``) of one row given its pixels, the row above and the previous states."""
+        x_row, x_above = self.scaled(x_row), self.scaled(x_above)
         u = torch.stack([x_row, x_above], dim=1) if self.prev_row else x_row[:, None]  # (N, C, W)
         new = []
         for k, layer in enumerate(self.layers):
             h, c = layer.step(layer.input_to_state(u), states[k])
             new.append((h, c))
             u = h if k == 0 else u + h
-        logits = self.head(u[:, :, None])[:, 0, 0]  # (N, W)
-        return (logits if self.pixel_bias is None else logits + self.pixel_bias[row]), new
+        logits = self._as_logits(self.head(u[:, :, None])[:, :, 0])  # (N, W) binary, (N, K, W) categorical
+        return (logits if self.pixel_bias is None else logits + self.pixel_bias[..., row, :]), new
 
     @torch.no_grad()
     def _fill(self, x: Tensor, unknown: Tensor, temperature: float, seed: int, record: bool = False):
@@ -220,9 +227,8 @@ class RowLSTM(AutoregressiveImageModel):
                 for c in range(w):
                     if not bool(unknown[:, r, c].any()):
                         continue
-                    logit = self._row(x[:, r], above, states, r)[0][:, c] / temperature  # (N,)
-                    u = torch.rand(n, generator=gen).to(x.device)
-                    draw = (u < torch.sigmoid(logit)).float()
+                    logit = self._row(x[:, r], above, states, r)[0][..., c] / temperature  # (N,) or (N, K)
+                    draw = self._draw(logit, torch.rand(n, generator=gen).to(x.device))
                     x[:, r, c] = torch.where(unknown[:, r, c], draw, x[:, r, c])
                     if record:
                         frames.append(x.clone().cpu())

@@ -49,7 +49,8 @@ def evaluate_checkpoint(
     """The ``rnntutor evaluate`` evaluator of generative models: mean NLL in nats and bits/dim.
 
     Images of ``split`` (with the recorded ``split_seed``) are binarized as recorded in the
-    checkpoint's ``data["binarization"]``; images of another size than the model's are
+    checkpoint's ``data["binarization"]`` (a categorical model of ``K`` levels gets them
+    quantized to ``0..K-1`` instead); images of another size than the model's are
     refused before it runs. ``nll_nats`` is ``-mean_n log p(x_n)``; ``bits_per_dim`` is
     that divided by ``H * W * ln 2``.
     """
@@ -59,7 +60,12 @@ def evaluate_checkpoint(
     provenance = checkpoint.get("data", {})
     raw, _ = load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
     check_data(checkpoint, dataset, raw.shape[1:])
-    images = apply_binarization(raw, provenance.get("binarization"))
+    if getattr(model, "categorical", False):  # K levels: the grey images quantized, as recorded in data["levels"]
+        from rnntutor.data import quantize
+
+        images = quantize(raw, model.levels)
+    else:
+        images = apply_binarization(raw, provenance.get("binarization"))
     total = 0.0
     for start in range(0, len(images), batch_size):
         total += float(-model.log_prob(images[start : start + batch_size]).double().sum())
@@ -87,12 +93,17 @@ def train_generator(
     weight_decay: float = 0.0,
     device="cpu",
     progress: bool | None = None,
+    on_epoch=None,
 ) -> History:
-    """Train ``model`` on binary ``images`` ``(N, H, W)`` by maximum likelihood; return the joined :class:`History`.
+    """Train ``model`` on ``images`` ``(N, H, W)`` by maximum likelihood; return the joined :class:`History`.
+
+    The images are binary, or the levels ``0..K-1`` for a model with ``levels=K``.
 
     AdamW (decoupled ``weight_decay``) with learning rate ``lr * lr_decay ** epoch`` in epoch ``epoch`` (0-based);
     shuffling and initial seeding are fixed by ``seed``. ``epochs`` must be a positive int and
     ``0 < lr_decay <= 1`` (a negative factor would flip the sign of every other step).
+    ``on_epoch(epoch, model)`` (optional) is called after every epoch (1-based), e.g. to record
+    a test likelihood.
     """
     from rnntutor.train import _check_epochs, _check_positive
 
@@ -101,7 +112,7 @@ def train_generator(
     decay = _check_positive("lr_decay", lr_decay)
     if decay > 1:
         raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
-    loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed)
+    loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed, levels=getattr(model, "levels", 2))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = History()
     for epoch in range(epochs):
@@ -121,5 +132,7 @@ def train_generator(
         )
         for key, values in h.as_dict().items():
             getattr(history, key).extend([epoch + 1] if key == "epoch" else values)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, model)
     model.eval()
     return history
