@@ -36,8 +36,9 @@ class CheckpointError(ValueError):
 
 def _model_classes() -> dict:
     from rnntutor.nn import SequenceClassifier
+    from rnntutor.sequences import ConvLSTMPredictor
 
-    return {"SequenceClassifier": SequenceClassifier}
+    return {"SequenceClassifier": SequenceClassifier, "ConvLSTMPredictor": ConvLSTMPredictor}
 
 
 def _jsonable(obj, what: str):
