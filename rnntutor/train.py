@@ -17,17 +17,19 @@ own seed, see :func:`rnntutor.data.make_loader`).
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnntutor.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, save_checkpoint
+from rnntutor.checkpoint import CheckpointError, check_data, load_checkpoint, read_checkpoint, save_checkpoint
 from rnntutor.device import get_device, seed_everything
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "DivergenceError",
     "History",
     "evaluate",
+    "evaluate_checkpoint",
     "fit",
     "load_checkpoint",
     "make_optimizer",
@@ -106,12 +109,20 @@ def make_optimizer(model: nn.Module, optimizer, lr: float) -> torch.optim.Optimi
     return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
 
 
-def _check_positive(name: str, value, *, allow_none: bool = False) -> None:
+def _check_positive(name: str, value, *, allow_none: bool = False):
+    """Return ``value`` as a float if it is a positive finite real (NumPy scalars included)."""
     if value is None and allow_none:
-        return
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and 0 < value < math.inf
     if not ok:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _check_epochs(epochs) -> int:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    return int(epochs)
 
 
 def _default_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -155,10 +166,9 @@ def fit(
     gradient norm stops training with a :class:`DivergenceError`. The model is moved to
     ``device`` (``"auto"``: GPU if there is one) and stays there.
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    _check_positive("lr", lr)
-    _check_positive("clip", clip or None, allow_none=True)
+    epochs = _check_epochs(epochs)
+    lr = _check_positive("lr", lr)
+    clip = _check_positive("clip", clip or None, allow_none=True)
     dev = get_device(device)
     seed_everything(seed)
     model.to(dev)
@@ -254,3 +264,36 @@ def evaluate(model: nn.Module, loader, device="auto", *, loss_fn: Callable | Non
         raise ValueError("loader yielded no batches")
     accuracy = correct / n_pred if n_pred else float("nan")
     return {"loss": total_loss / count, "accuracy": accuracy, "n": count}
+
+
+def evaluate_checkpoint(
+    model: nn.Module, checkpoint: dict, *, dataset: str, split: str = "test", batch_size: int = 256,
+    device="auto", cache_dir=None,
+) -> dict:  # fmt: skip
+    """The ``rnntutor evaluate`` evaluator of classifiers: loss and accuracy on a dataset split.
+
+    ``checkpoint`` is a :func:`rnntutor.checkpoint.read_checkpoint` payload. Images are
+    read with the recorded ``split_seed`` in the model's ``order`` (and ``order_seed``);
+    images of another size than the checkpoint's are refused before the model runs.
+    """
+    from rnntutor import data
+
+    config, provenance = checkpoint["config"], checkpoint.get("data", {})
+    images, labels = data.load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
+    check_data(checkpoint, dataset, images.shape[1:])
+    order = config.get("order", "rows")
+    loader = data.make_loader(
+        images, labels, order=order, batch_size=batch_size, shuffle=False, seed=int(config.get("order_seed", 0))
+    )
+    features = loader.dataset[0][0].shape[-1]
+    if features != config["input_size"]:
+        raise CheckpointError(
+            f"the checkpoint expects {config['input_size']} features per step but {dataset} read as {order} "
+            f"gives {features}"
+        )
+    result = evaluate(model, loader, device=device)
+    result["summary"] = (
+        f"{config['cell']} H={config['hidden_size']} on {dataset} {split} ({order}, n={result['n']}): "
+        f"loss {result['loss']:.4f}, accuracy {result['accuracy']:.4f}"
+    )
+    return result

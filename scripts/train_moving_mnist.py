@@ -25,6 +25,14 @@ from rnntutor.checkpoint import save_checkpoint
 from rnntutor.data import MOVING_MNIST, moving_mnist_test
 from rnntutor.sequences import ConvLSTMPredictor, train_predictor
 
+DATA = {
+    "dataset": "moving_mnist",
+    "split": "train",
+    "digits": "mnist5k training split (rnntutor.data.load_split), sequences generated on the fly",
+    "variant": MOVING_MNIST,
+    "image_shape": [64, 64],
+    "n_in": 10,
+}
 CONFIG = {"frame_size": 64, "patch": 8, "hidden_channels": [64, 64], "kernel_size": 3, "n_out": 10}
 
 
@@ -70,7 +78,7 @@ def main(argv=None) -> None:
                 "mse_per_frame": rec["mse_per_frame"],
                 "training": {**training, "steps_done": rec["step"]},
             }
-            save_checkpoint(args.out, model, metrics=metrics)
+            save_checkpoint(args.out, model, metrics=metrics, data=DATA)
 
     train_predictor(
         model,

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from rnntutor import data, get_device, seed_everything, train
-from rnntutor.checkpoint import file_sha256
+from rnntutor.checkpoint import check_writable, file_sha256
 from rnntutor.nn import SequenceClassifier, set_forget_bias
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,9 +61,18 @@ def train_order(args, order: str, device: torch.device) -> dict:
     name = f"lstm_{order}_{args.readout}_{args.dataset}"
     path = args.out / f"{name}.pt"
     model.impl = "fused"  # the shipped model runs anywhere; cudnn and fused share the weights
+    provenance = {
+        "dataset": args.dataset,
+        "split": "train",
+        "split_seed": args.seed,
+        "split_sizes": {"train": len(y_train), "test": len(y_test)},
+        "image_shape": list(x_train.shape[1:]),
+        "binarization": None,
+    }
     train.save_checkpoint(
-        path, model.cpu(), metrics={"test_accuracy": metrics["accuracy"], "test_loss": metrics["loss"]}
-    )
+        path, model.cpu(), metrics={"test_accuracy": metrics["accuracy"], "test_loss": metrics["loss"]},
+        data=provenance,
+    )  # fmt: skip
     record = {
         "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
         "dataset": args.dataset,
@@ -78,6 +87,7 @@ def train_order(args, order: str, device: torch.device) -> dict:
         "train_seconds": round(seconds, 1),
         "test_accuracy": round(metrics["accuracy"], 4),
         "test_loss": round(metrics["loss"], 4),
+        "data_provenance": provenance,
         "checkpoint": path.name,
         "sha256": file_sha256(path),
         "history": history,
@@ -107,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "rnntutor" / "checkpoints")
     args = parser.parse_args(argv)
     device = get_device(args.device)
+    for order in args.orders.split(","):  # every output path is checked before the first training
+        check_writable(args.out / f"lstm_{order.strip()}_{args.readout}_{args.dataset}.pt")
     for order in args.orders.split(","):
         train_order(args, order.strip(), device)
     return 0

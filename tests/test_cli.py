@@ -122,6 +122,8 @@ def test_help_everywhere(command, capsys):
         (["train", "--lr", "-1"], "positive finite number"),
         (["train", "--dataset", "cifar"], "unknown dataset"),
         (["bench", "--sizes", "huge"], "comma-separated"),
+        (["train", "--seed", "-1"], "non-negative integer"),  # issue 14: exited 1 after loading the data
+        (["evaluate", "x.pt", "--sha256", "abc"], "expected 64 hex digits"),
     ],
 )
 def test_bad_flag_value_is_one_line(args, fragment, capsys):
@@ -143,3 +145,67 @@ def test_subprocess_errors_are_one_line(tmp_path):
         assert result.stderr.count("\n") == 1 and "no CUDA GPU" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("evaluate", str(tmp_path / "missing.pt"))
     assert result.returncode == 1 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_out_is_checked_before_training(tmp_path, monkeypatch, capsys):
+    """Issue 14: --out was checked only after training, and a failed save left <out>.tmp."""
+    from rnntutor import checkpoint, data
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data must not be loaded when --out is unusable")
+
+    monkeypatch.setattr(data, "load_split", no_data)
+    assert cli.main(["train", "--out", str(tmp_path), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it is a folder" in err and str(tmp_path) in err
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: simulate a read-only file system
+        monkeypatch.setattr(checkpoint.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(OSError(30, "RO")))
+    try:
+        assert cli.main(["train", "--out", str(folder / "m.pt"), "--device", "cpu"]) == 2
+    finally:
+        folder.chmod(0o755)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"'{folder}' is not writable" in err
+    assert list(folder.iterdir()) == []
+
+
+def test_seed_minus_one_exits_2_at_once():
+    result = run_cli("train", "--seed", "-1", "--dataset", "mnist", "--download")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
+
+
+def test_data_list_verifies_the_cached_files(tmp_path, capsys, monkeypatch):
+    """Issue 14: 'data list' said "cached" without verifying the files."""
+    import hashlib
+
+    from rnntutor import data
+
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    files = {}
+    for key, (name, _) in data.MNIST_FILES.items():
+        (folder / name).write_bytes(key.encode())
+        files[key] = (name, hashlib.md5(key.encode()).hexdigest())
+    monkeypatch.setattr(data, "MNIST_FILES", files)
+    assert cli.main(["data", "list", "--cache-dir", str(tmp_path)]) == 0
+    assert "checksums verified" in capsys.readouterr().out
+    (folder / files["test_labels"][0]).write_bytes(b"damaged")
+    assert cli.main(["data", "list", "--cache-dir", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out
+    assert "CORRUPT" in listing and "checksum mismatch for t10k-labels-idx1-ubyte.gz" in listing
+    (folder / files["test_labels"][0]).unlink()
+    assert cli.main(["data", "list", "--cache-dir", str(tmp_path)]) == 0
+    assert "not downloaded" in capsys.readouterr().out
+
+
+def test_read_only_cache_is_not_reported_as_a_mirror_failure(tmp_path, monkeypatch, capsys):
+    from rnntutor import data
+
+    monkeypatch.setattr(data, "MNIST_MIRRORS", [(tmp_path / "nowhere").as_uri() + "/"])
+    monkeypatch.setattr(data.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(OSError(30, "Read-only")))
+    assert cli.main(["data", "download", "mnist", "--cache-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "is read-only" in err and "any mirror" not in err and err.count("\n") == 1

@@ -393,7 +393,7 @@ def test_checksum_mismatch_is_rejected_and_not_cached(fake_mnist):
         data.download_mnist(fake_mnist["cache"], mirrors=[fake_mnist["mirror"]], files=files)
     folder = fake_mnist["cache"] / "mnist"
     assert not (folder / name).exists()
-    assert not list(folder.glob("*.part"))
+    assert not list(folder.glob("*.part")) and not list(folder.glob("tmp*"))  # no temporary file either
 
 
 def test_truncated_download_is_rejected(fake_mnist):
@@ -407,7 +407,7 @@ def test_truncated_download_is_rejected(fake_mnist):
     with pytest.raises(data.DownloadError, match="truncated or corrupt"):
         data.download_mnist(fake_mnist["cache"], mirrors=[fake_mnist["mirror"]], files=files)
     folder = fake_mnist["cache"] / "mnist"
-    assert not (folder / name).exists() and not list(folder.glob(".*part"))
+    assert not (folder / name).exists() and not list(folder.glob(".*part")) and not list(folder.glob("tmp*"))
 
 
 def test_corrupt_cache_is_rejected_on_load_and_replaced_on_download(fake_mnist, monkeypatch):

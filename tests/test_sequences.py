@@ -373,3 +373,22 @@ def test_train_predictor_logs_and_learns_a_little(tmp_path):
     assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
     copy = evaluate_predictor(CopyLastFrame(), test, 8)
     assert copy["n"] == 4 and len(copy["mse_per_step"]) == 8
+
+
+def test_checkpoint_round_trip_and_evaluate_file(tmp_path):
+    from rnntutor.checkpoint import evaluate_file, load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    model = ConvLSTMPredictor(24, 4, [3], 1, n_out=8)
+    path = save_checkpoint(
+        tmp_path / "m.pt", model, metrics={"x": 1.0}, data={"dataset": "moving_mnist", "variant": data.MOVING_SMALL}
+    )
+    loaded, config, metrics = load_checkpoint(path)
+    assert config == model.config and metrics == {"x": 1.0}
+    x = torch.rand(2, 8, 24, 24)
+    assert torch.equal(loaded(x), model(x))
+    result = evaluate_file(path)  # dispatches on the kind "video"
+    want = evaluate_predictor(model, data.moving_mnist_test(256, **data.MOVING_SMALL), 8)
+    assert result["kind"] == "video" and result["n"] == 256
+    assert result["mse_per_frame"] == pytest.approx(want["mse_per_frame"], rel=1e-6)
+    assert "BCE" in result["summary"]

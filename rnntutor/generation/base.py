@@ -92,6 +92,7 @@ class AutoregressiveImageModel(nn.Module):
     """Base class: subclasses set ``self.image_shape`` and implement :meth:`logits`."""
 
     image_shape: tuple[int, int]
+    checkpoint_kind = "generative"  # evaluated by rnntutor.checkpoint.EVALUATORS["generative"]
 
     @property
     def config(self) -> dict:
@@ -192,8 +193,14 @@ class AutoregressiveImageModel(nn.Module):
     def sample_steps(self, n: int, *, every: int = 1, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
         """Like :meth:`sample` but return the partial images ``(S, n, H, W)`` every ``every`` pixels.
 
-        Same seed and temperature as :meth:`sample` give the same final images.
+        Same seed and temperature as :meth:`sample` give the same final images. ``every``
+        is a positive int.
         """
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
+            raise ValueError(f"every must be a positive integer (pixels between frames), got {every!r}")
+        n, every = int(n), int(every)
         t = _check_temperature(temperature)
         x = torch.zeros((n, *self.image_shape), device=self._device())
         frames = self._fill(x, torch.ones_like(x, dtype=torch.bool), t, seed, record=True)

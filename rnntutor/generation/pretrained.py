@@ -1,29 +1,28 @@
-"""Saving, loading and shipping generative models (the Row LSTM checkpoint of Chapter 3).
+"""Saving, loading and shipping generative models: thin wrappers over :mod:`rnntutor.checkpoint`.
 
-:func:`rnntutor.checkpoint.save_checkpoint` only knows the classifier, so a generation
-checkpoint is a plain dict written with ``torch.save`` and read back with
-``torch.load(weights_only=True)`` (no pickled code)::
-
-    {"format": "rnntutor-generation", "version": 1, "model": "RowLSTM",
-     "config": {...}, "state_dict": {name: tensor}}
-
-The shipped file sits in ``rnntutor/checkpoints/`` next to a JSON record (command, seed,
-wall time, metrics and the file's sha256); :func:`load_pretrained` checks the sha256
-before loading.
+Generative models use the package's one checkpoint format (weights, class + config,
+metrics, data provenance, sha256-verified, read with ``torch.load(weights_only=True)``).
+The shipped Row LSTM sits in ``rnntutor/checkpoints/`` next to a JSON record (command,
+seed, wall time, metrics and the file's sha256); :func:`load_pretrained` pins the file
+to that sha256 before loading.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import torch
+from rnntutor.checkpoint import (
+    MODELS,
+    SHIPPED_DIR,
+    file_sha256,
+    load_checkpoint,
+    load_shipped,
+    model_class,
+    save_checkpoint,
+    shipped_record,
+)
 
-from rnntutor.checkpoint import file_sha256
-
-FORMAT = "rnntutor-generation"
-VERSION = 1
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINT_DIR = SHIPPED_DIR
 PRETRAINED = {"row_lstm_mnist5k": "Row LSTM trained on mnist5k (threshold 0.5), see row_lstm_mnist5k.json"}
 
 __all__ = [
@@ -39,60 +38,27 @@ __all__ = [
 
 
 def model_classes() -> dict:
-    """Model classes a generation checkpoint may name."""
-    from rnntutor.generation.baselines import FVSBN, IndependentBernoulli
-    from rnntutor.generation.diagonal_bilstm import DiagonalBiLSTM
-    from rnntutor.generation.pixel_lstm import PixelLSTM
-    from rnntutor.generation.row_lstm import RowLSTM
-
-    return {c.__name__: c for c in (IndependentBernoulli, FVSBN, PixelLSTM, RowLSTM, DiagonalBiLSTM)}
+    """Generative model classes a checkpoint may name (from :data:`rnntutor.checkpoint.MODELS`)."""
+    classes = {name: model_class(name) for name in MODELS}
+    return {name: cls for name, cls in classes.items() if getattr(cls, "checkpoint_kind", None) == "generative"}
 
 
-def save_model(path, model) -> str:
-    """Write ``model`` (config + weights on the CPU) to ``path``; return the file's sha256."""
-    path = Path(path)
-    payload = {
-        "format": FORMAT,
-        "version": VERSION,
-        "model": type(model).__name__,
-        "config": model.config,
-        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+def save_model(path, model, *, metrics: dict | None = None, data: dict | None = None) -> str:
+    """Write ``model`` with :func:`~rnntutor.checkpoint.save_checkpoint`; return the file's sha256."""
+    path = save_checkpoint(Path(path), model, metrics=metrics, data=data)
     return file_sha256(path)
 
 
 def load_model(path, *, sha256: str | None = None, device="cpu"):
-    """Rebuild a model saved with :func:`save_model`; check the file's ``sha256`` if given."""
-    from rnntutor.device import get_device
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"generation checkpoint {str(path)!r} does not exist")
-    if sha256 is not None and file_sha256(path) != sha256:
-        raise ValueError(f"{str(path)!r} does not have the recorded sha256 {sha256}: the file changed or is damaged")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("version") != VERSION:
-        raise ValueError(f"{str(path)!r} is not an rnntutor generation checkpoint (format {FORMAT!r} v{VERSION})")
-    classes = model_classes()
-    if payload["model"] not in classes:
-        raise ValueError(f"unknown model {payload['model']!r} in {str(path)!r}: expected one of {list(classes)}")
-    model = classes[payload["model"]](**payload["config"])
-    model.load_state_dict(payload["state_dict"], strict=True)
-    return model.to(get_device(device)).eval()
+    """Rebuild a model saved with :func:`save_model` (verified; ``sha256`` pins the file); eval mode."""
+    return load_checkpoint(path, sha256=sha256, device=device)[0]
 
 
 def pretrained_record(name: str = "row_lstm_mnist5k") -> dict:
     """The JSON record of a shipped checkpoint: command, seed, time, metrics, sha256."""
-    if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained model {name!r}: expected one of {list(PRETRAINED)}")
-    return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())
+    return shipped_record(name)
 
 
 def load_pretrained(name: str = "row_lstm_mnist5k", *, device="cpu"):
     """Load a checkpoint shipped with the package, verified against its recorded sha256."""
-    record = pretrained_record(name)
-    return load_model(CHECKPOINT_DIR / f"{name}.pt", sha256=record["sha256"], device=device)
+    return load_shipped(name, device=device)[0]

@@ -33,6 +33,8 @@ class SequenceClassifier(nn.Module):
     (``nn.Linear(D*H, num_classes)``).
     """
 
+    checkpoint_kind = "classifier"  # evaluated by rnntutor.checkpoint.EVALUATORS["classifier"]
+
     def __init__(
         self,
         cell: str = "lstm",

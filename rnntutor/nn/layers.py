@@ -91,8 +91,10 @@ class _Layer:
         """Check ``x`` and ``state0``; return zeros-filled states ``[(L*D, B, H), ...]``."""
         ref = self.weight_ih_l0
         check_input(x, "x", self.input_size, 3, ref)
-        if x.shape[1] == 0:
-            raise ValueError(f"x must have at least one time step, got shape {tuple(x.shape)}")
+        if x.shape[0] == 0 or x.shape[1] == 0:  # the same rule and message as the NumPy reference
+            raise ValueError(
+                f"x must have shape (B, T, {self.input_size}) with B >= 1 and T >= 1, got shape {tuple(x.shape)}"
+            )
         D = 2 if self.bidirectional else 1
         shape = (self.num_layers * D, x.shape[0], self.hidden_size)
         n_states = 2 if self.kind == "lstm" else 1

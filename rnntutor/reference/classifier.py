@@ -9,6 +9,9 @@ model is trained with softmax cross-entropy, BPTT, global-norm clipping and Adam
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from rnntutor.reference.layers import backward, forward, init_linear, init_params, linear_backward, linear_forward
@@ -80,22 +83,30 @@ class SequenceClassifier:
             return self._fit(X, y, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip, seed=seed)
 
     def _fit(self, X, y, *, epochs, batch_size, lr, clip, seed) -> list[float]:
+        for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, value in (("lr", lr), ("clip", clip)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
         X = self._sequences(X)
+        if len(X) == 0:
+            raise ValueError(f"X must hold at least one example, got shape {X.shape}")
         y = check_array(y, "y", shape=(X.shape[0],), dtypes=("i", "u"))
         rng = np.random.default_rng(seed)
-        opt_cell, opt_out = Adam(self.params, lr=lr), Adam(self.readout, lr=lr)
+        opt_cell, opt_out = Adam(self.params, lr=float(lr)), Adam(self.readout, lr=float(lr))
         history = []
-        for _ in range(epochs):
+        for _ in range(int(epochs)):
             order = rng.permutation(len(X))
             losses = []
-            for start in range(0, len(X), batch_size):
+            for start in range(0, len(X), int(batch_size)):
                 idx = order[start : start + batch_size]
                 loss, grads = self.loss_and_grads(X[idx], y[idx])
                 flat = {
                     **{"cell." + k: v for k, v in grads["cell"].items()},
                     **{"out." + k: v for k, v in grads["readout"].items()},
                 }
-                clip_grad_norm(flat, clip)
+                clip_grad_norm(flat, float(clip))
                 opt_cell.step({k: flat["cell." + k] for k in self.params})
                 opt_out.step({k: flat["out." + k] for k in self.readout})
                 losses.append(loss)

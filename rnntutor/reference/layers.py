@@ -231,7 +231,8 @@ def init_linear(in_features: int, out_features: int, *, seed: int = 0, dtype=np.
 
 def linear_forward(params: dict, h):
     """Linear readout ``y = h W^T + b``: ``h (..., I)`` -> ``y (..., O)``. Returns ``(y, cache)``."""
-    W, b = params["weight"], params["bias"]
+    W = check_array(params["weight"], "weight", shape=("O", "I"), dtypes=("f",))
+    b = check_array(params["bias"], "bias", shape=(W.shape[0],), dtypes=("f",))
     h = check_array(h, "h", shape=(None,) * (np.ndim(h) - 1) + (W.shape[1],) if np.ndim(h) >= 1 else (W.shape[1],))
     h = h.astype(W.dtype, copy=False)
     return h @ W.T + b, (h, params)

@@ -82,6 +82,8 @@ class ConvLSTMPredictor(_Autoregressive):
     ``(B, C_h, S/p, S/p)``.
     """
 
+    checkpoint_kind = "video"  # rnntutor.checkpoint: evaluated by sequences.training.evaluate_checkpoint
+
     def __init__(
         self,
         frame_size: int = 64,

@@ -60,6 +60,45 @@ def evaluate_predictor(model, frames, n_in: int, *, ssim: bool = False, batch_si
     return out
 
 
+def evaluate_checkpoint(
+    model, checkpoint: dict, *, dataset: str, split: str = "test", batch_size: int = 64, device="cpu", cache_dir=None,
+    n: int = 256,
+) -> dict:  # fmt: skip
+    """The ``rnntutor evaluate`` evaluator of next-frame predictors (kind ``"video"``).
+
+    ``dataset`` ``"moving_mnist"``: the first ``n`` sequences of the generated test set
+    (:func:`rnntutor.data.moving_mnist_test`, the variant recorded in the checkpoint's
+    ``data``); ``"moving_mnist_file"``: the first ``n`` sequences of the cached standard
+    file (never downloaded). The first half of the frames is observed.
+    """
+    from rnntutor.checkpoint import DataMismatchError
+    from rnntutor.data import load_moving_mnist_file, moving_mnist_test
+
+    if split != "test":
+        raise DataMismatchError(f"Moving MNIST has only a test split here, got split {split!r}")
+    variant = dict(checkpoint.get("data", {}).get("variant") or MOVING_MNIST)
+    if dataset == "moving_mnist":
+        frames = moving_mnist_test(n, **variant)
+    elif dataset == "moving_mnist_file":
+        frames = load_moving_mnist_file(cache_dir, n=n)
+    else:
+        raise DataMismatchError(
+            f"a next-frame predictor is evaluated on 'moving_mnist' or 'moving_mnist_file', got {dataset!r}"
+        )
+    size = model.config["frame_size"]
+    if frames.shape[-1] != size:
+        raise DataMismatchError(
+            f"the checkpoint predicts {size}x{size} frames but {dataset} has {frames.shape[-1]}x{frames.shape[-1]}"
+        )
+    n_in = frames.shape[1] // 2
+    out = evaluate_predictor(model, frames, n_in, batch_size=batch_size, device=device)
+    out["summary"] = (
+        f"{checkpoint['model']} on {dataset} (n={out['n']}, {n_in} -> {frames.shape[1] - n_in} frames): "
+        f"BCE {out['bce_per_sequence']:.0f} per sequence, MSE {out['mse_per_frame']:.1f} per frame"
+    )
+    return out
+
+
 def train_predictor(
     model,
     *,
