@@ -5,7 +5,7 @@
 
 Metrics (BCE per sequence, MSE and SSIM per frame, and per horizon) on the first
 ``--n`` sequences of the fixed generated test set (64x64, two digits, 10 -> 10), for the
-checkpoint, copy-last-frame and mean-frame; also the metrics on the first
+checkpoint, copy-last-frame, mean-frame and blank-frame; also the metrics on the first
 ``--test-n`` sequences, which ``tests/test_sequences_checkpoint.py`` reproduces. With
 ``--standard`` the cached ``mnist_test_seq.npy`` is evaluated too (never downloaded).
 """
@@ -21,7 +21,7 @@ import torch
 
 from rnntutor.checkpoint import file_sha256, read_checkpoint
 from rnntutor.data import moving_mnist_test
-from rnntutor.sequences import CopyLastFrame, MeanFrame, evaluate_predictor
+from rnntutor.sequences import BlankFrame, CopyLastFrame, MeanFrame, evaluate_predictor
 from rnntutor.sequences.pretrained import CHECKPOINT_DIR
 
 
@@ -50,7 +50,12 @@ def main(argv=None) -> None:
     model.eval()
     start = time.perf_counter()
     frames = moving_mnist_test(args.n)
-    models = {"ConvLSTM (shipped)": model, "copy last frame": CopyLastFrame(), "mean frame": MeanFrame()}
+    models = {
+        "ConvLSTM (shipped)": model,
+        "copy last frame": CopyLastFrame(),
+        "mean frame": MeanFrame(),
+        "blank frame": BlankFrame(),
+    }
     results = {name: _round(evaluate_predictor(m, frames, 10, ssim=True)) for name, m in models.items()}
     small = _round(evaluate_predictor(model, frames[: args.test_n], 10))
     record = {

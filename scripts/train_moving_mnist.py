@@ -46,6 +46,7 @@ def main(argv=None) -> None:
     ap.add_argument("--eval-n", type=int, default=256)
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help='"cpu", "cuda", "mps" or "auto"')
     ap.add_argument("--log", default="convlstm_curve.jsonl")
     ap.add_argument("--out", default=str(Path(rnntutor.__file__).parent / "checkpoints" / "convlstm_moving_mnist.pt"))
     args = ap.parse_args(argv)
@@ -91,6 +92,7 @@ def main(argv=None) -> None:
         time_limit=None if args.minutes is None else 60 * args.minutes,
         log_path=args.log,
         on_eval=on_eval,
+        device=args.device,
     )
     print("best", json.dumps({k: best.get(k) for k in ("step", "bce_per_sequence", "mse_per_frame")}))
 

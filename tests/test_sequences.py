@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from rnntutor import data
 from rnntutor.reference import convlstm as ref
 from rnntutor.sequences import (
+    BlankFrame,
     ConvLSTM,
     ConvLSTMCell,
     ConvLSTMPredictor,
@@ -304,6 +305,7 @@ def test_predictors_shapes_and_baselines():
     assert fc(x).shape == (3, 4, 16, 16)
     assert torch.equal(CopyLastFrame().predict(x, 3), x[:, -1:].expand(-1, 3, -1, -1))
     assert torch.allclose(MeanFrame().predict(x, 2)[:, 1], x.mean(dim=1))
+    assert torch.equal(BlankFrame().predict(x, 4), torch.zeros(3, 4, 16, 16))
     with pytest.raises(ValueError, match=r"x must be a tensor of frames \(B, T, 16, 16\)"):
         conv(torch.rand(3, 10, 12, 12))
 

@@ -73,7 +73,7 @@ def check_space_to_depth(fn) -> Verdict:
         result = diagnose(got, expected, f"space_to_depth(frames{shape}, {p})", mistakes)
         if result is not None:
             return failed(name, *result)
-    return passed(name, "Each p x p patch is now one position with p² channels (PredRNN's patching).")
+    return passed(name, "Each p x p patch is one position with p² channels.")
 
 
 # ----------------------------------------------------------------------------- 2. MSE per frame
@@ -129,11 +129,7 @@ def check_mse_per_frame(fn) -> Verdict:
     fail = _scalar_check(
         fn, name, compute, mistakes, [(2, 3, 6, 5), (3, 2, 4, 7), (1, 4, 8, 8)], "Sum (p - y)² over H, W; then mean."
     )
-    return (
-        fail
-        if fail is not None
-        else passed(name, "This is the number PredRNN and later papers report for 64x64 frames.")
-    )
+    return fail if fail is not None else passed(name, "The convention of PredRNN and later papers.")
 
 
 # ----------------------------------------------------------------------------- 3. BCE per sequence
@@ -169,11 +165,7 @@ def check_bce_per_sequence(fn) -> Verdict:
     fail = _scalar_check(
         fn, name, compute, mistakes, [(2, 3, 6, 5), (3, 2, 4, 7), (1, 4, 8, 8)], "-Σ[y log p + (1-y) log(1-p)]."
     )
-    return (
-        fail
-        if fail is not None
-        else passed(name, "Shi et al.'s FC-LSTM scored 4832 on this scale, their ConvLSTM 3670.")
-    )
+    return fail if fail is not None else passed(name, "On this scale Shi et al.'s ConvLSTM scored 3670.")
 
 
 # ----------------------------------------------------------------------------- 4. the step's backward pass
@@ -258,7 +250,7 @@ def check_convlstm_backward(fn) -> Verdict:
         src = ""
     if "torch" in src and "backward" in src:
         return failed(name, "use NumPy, not autograd: the exercise is to derive the gradients yourself.")
-    return passed(name, "Your gradients match the reference at every size, kernel and dtype tried.")
+    return passed(name, "All sizes, kernels and dtypes agree.")
 
 
 # ----------------------------------------------------------------------------- 5. parameter count
@@ -300,4 +292,4 @@ def check_convlstm_param_count(fn) -> Verdict:
             if got == value:
                 return failed(name, f"for C_in={c_in}, C_h={c_h}, k={k}, peephole={peep}: {why}", hint)
         return failed(name, f"for C_in={c_in}, C_h={c_h}, k={k}, peephole={peep} you said {got}, expected {expected}")
-    return passed(name, "The count does not depend on the frame size: the weights are shared over positions.")
+    return passed(name, "No frame size in it: weights are shared.")

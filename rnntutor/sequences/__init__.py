@@ -30,6 +30,7 @@ from rnntutor.sequences.metrics import (
     ssim_per_step,
 )
 from rnntutor.sequences.models import (
+    BlankFrame,
     ConvLSTMPredictor,
     CopyLastFrame,
     DirectionClassifier,
@@ -42,6 +43,7 @@ from rnntutor.sequences.pretrained import PRETRAINED, load_pretrained, pretraine
 from rnntutor.sequences.training import evaluate_predictor, predict_frames, train_predictor
 
 __all__ = [
+    "BlankFrame",
     "GATE_ORDER",
     "IMPLS",
     "PRETRAINED",

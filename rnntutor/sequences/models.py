@@ -13,8 +13,8 @@ predictions of the next ``n_out`` frames with :meth:`predict` (probabilities
   logits per position, put back in place by depth-to-space.
 - :class:`FCLSTMPredictor`: the same scheme with an LSTM on flattened frames (Shi et
   al.'s FC-LSTM baseline): no locality, no weight sharing across positions.
-- :class:`CopyLastFrame` and :class:`MeanFrame` (the mean of the observed frames):
-  baselines without parameters.
+- :class:`CopyLastFrame`, :class:`MeanFrame` (the mean of the observed frames) and
+  :class:`BlankFrame` (all zeros): baselines without parameters.
 - :class:`DirectionClassifier`: a ConvLSTM reads a short clip and says in which of eight
   directions its digit moves (sequence *processing* rather than prediction).
 """
@@ -148,6 +148,13 @@ class MeanFrame(nn.Module):
 
     def predict(self, x: Tensor, n_out: int = 10) -> Tensor:
         return x.mean(dim=1, keepdim=True).expand(-1, int(n_out), -1, -1).clone()
+
+
+class BlankFrame(nn.Module):
+    """Predict empty (all-zero) frames: the floor that a blur of fading digits approaches."""
+
+    def predict(self, x: Tensor, n_out: int = 10) -> Tensor:
+        return x.new_zeros(x.shape[0], int(n_out), *x.shape[2:])
 
 
 class DirectionClassifier(nn.Module):
