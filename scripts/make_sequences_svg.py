@@ -64,7 +64,7 @@ def main() -> None:
     parts.append(text(710, 260, "gates at (y, x)", 13))
     parts.append(f'<path d="M 550 120 C 600 120, 620 170, 720 175" fill="none" stroke="{ORANGE}" stroke-width="2.5"/>')
     parts.append(f'<path d="M 500 280 C 600 290, 640 200, 718 180" fill="none" stroke="{ORANGE}" stroke-width="2.5"/>')
-    parts.append(text(615, 355, "weights: 4C_h x (C_in + C_h) x k x k, the same at every (y, x)", 13))
+    parts.append(text(615, 355, "weights: 4C_h x (C_in + C_h) x k x k, shared by all (y, x)", 13))
     parts.append(text(710, 100, "W * [x_t, h_{t-1}]", 13, color=ORANGE))
     parts.append("</svg>")
     out = Path(__file__).resolve().parents[1] / "book" / "images" / "convlstm_vs_fclstm.svg"

@@ -294,11 +294,24 @@ def test_evaluate_a_generative_checkpoint_reports_nll_in_nats_and_bits(tmp_path,
 SHIPPED = checkpoint.shipped()
 
 
-def test_three_checkpoints_are_shipped_with_their_provenance():
-    assert SHIPPED == ["lstm_permuted_last_mnist5k", "lstm_pixels_mean_mnist5k", "row_lstm_mnist5k"]
+def test_four_checkpoints_are_shipped_with_their_provenance():
+    assert SHIPPED == [
+        "convlstm_moving_mnist",
+        "lstm_permuted_last_mnist5k",
+        "lstm_pixels_mean_mnist5k",
+        "row_lstm_mnist5k",
+    ]
     for name in SHIPPED:
         payload = checkpoint.read_checkpoint(checkpoint.SHIPPED_DIR / f"{name}.pt")
         assert payload["version"] == 2
+        if name == "convlstm_moving_mnist":  # Chapter 6: generated Moving MNIST, 64x64 frames
+            assert payload["kind"] == "video"
+            assert {k: payload["data"][k] for k in ("dataset", "split", "image_shape")} == {
+                "dataset": "moving_mnist",
+                "split": "train",
+                "image_shape": [64, 64],
+            }
+            continue
         assert {k: payload["data"][k] for k in ("dataset", "split", "image_shape")} == {
             "dataset": "mnist5k",
             "split": "train",

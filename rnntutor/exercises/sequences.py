@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -15,6 +16,19 @@ __all__ = [
     "check_mse_per_frame",
     "check_space_to_depth",
 ]
+
+
+def _never_raise(checker):
+    """Whatever the learner returns, a checker prints a verdict instead of raising."""
+
+    @functools.wraps(checker)
+    def wrapper(fn) -> Verdict:
+        try:
+            return checker(fn)
+        except Exception as exc:  # a malformed answer that slipped past the specific checks
+            return failed(checker.__name__.removeprefix("check_").replace("_", " "), f"unusable answer ({exc})")
+
+    return wrapper
 
 
 def _readonly(*arrays):
@@ -32,7 +46,7 @@ def _float(got):
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         return None
-    return float(arr) if arr.shape == () or arr.size == 1 else None
+    return float(arr.reshape(-1)[0]) if arr.size == 1 else None
 
 
 # ----------------------------------------------------------------------------- 1. space-to-depth
@@ -44,6 +58,7 @@ def _s2d(frames: np.ndarray, p: int) -> np.ndarray:
     return x.transpose(0, 1, 3, 5, 2, 4).reshape(n, t, p * p, h // p, w // p)
 
 
+@_never_raise
 def check_space_to_depth(fn) -> Verdict:
     """``fn(frames (N, T, H, W), p)`` -> ``(N, T, p², H/p, W/p)``, channel ``u p + v`` = pixel ``(u, v)`` of a patch."""
     name = "space-to-depth"
@@ -109,6 +124,7 @@ def _scalar_check(fn, name, compute, mistakes_of, shapes, hint_default) -> Verdi
     return None
 
 
+@_never_raise
 def check_mse_per_frame(fn) -> Verdict:
     """``fn(pred, target)`` (both ``(N, T, H, W)``) -> squared error summed over pixels, mean over frames."""
     name = "MSE per frame"
@@ -135,6 +151,7 @@ def check_mse_per_frame(fn) -> Verdict:
 # ----------------------------------------------------------------------------- 3. BCE per sequence
 
 
+@_never_raise
 def check_bce_per_sequence(fn) -> Verdict:
     """``fn(pred, target)`` -> cross-entropy summed over frames and pixels, mean over sequences (clip ``1e-7``)."""
     name = "BCE per sequence"
@@ -197,6 +214,7 @@ _BACKWARD_HINTS = {
 }
 
 
+@_never_raise
 def check_convlstm_backward(fn) -> Verdict:
     """``fn(dh, dc, x, h_prev, c_prev, params)`` -> dict of gradients of one ConvLSTM step (no peepholes).
 
@@ -256,6 +274,7 @@ def check_convlstm_backward(fn) -> Verdict:
 # ----------------------------------------------------------------------------- 5. parameter count
 
 
+@_never_raise
 def check_convlstm_param_count(fn) -> Verdict:
     """``fn(c_in, c_h, k, peephole)`` -> number of parameters of one ConvLSTM cell (one bias, per-channel peepholes)."""
     name = "ConvLSTM parameter count"
