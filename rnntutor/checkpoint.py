@@ -57,12 +57,14 @@ MODELS: dict[str, str] = {
     "IndependentCategorical": "rnntutor.generation.baselines:IndependentCategorical",
     "PixelCNN": "rnntutor.generation.pixelcnn:PixelCNN",
     "GatedPixelCNN": "rnntutor.generation.pixelcnn:GatedPixelCNN",
+    "ConvLSTMPredictor": "rnntutor.sequences.models:ConvLSTMPredictor",
 }
 """Model classes a checkpoint may name: class name -> ``"module.path:ClassName"``."""
 
 EVALUATORS: dict[str, str] = {
     "classifier": "rnntutor.train:evaluate_checkpoint",
     "generative": "rnntutor.generation.training:evaluate_checkpoint",
+    "video": "rnntutor.sequences.training:evaluate_checkpoint",
 }
 """Evaluators by model kind: ``kind -> "module.path:function"``.
 

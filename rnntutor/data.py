@@ -810,3 +810,254 @@ def _read_mnist(stats: tuple, files: tuple) -> tuple[np.ndarray, np.ndarray, int
     images = np.concatenate([parts["train"][0], parts["test"][0]]).astype(np.float32) / np.float32(255.0)
     labels = np.concatenate([parts["train"][1], parts["test"][1]]).astype(np.int64)
     return (*_readonly(images, labels), len(parts["train"][1]))
+
+
+# ------------------------------------------------------------------------ Moving MNIST
+
+MOVING_MNIST = {"size": 64, "n_digits": 2, "frames": 20, "dataset": "mnist5k", "step": 0.1}
+"""The standard protocol (Srivastava et al. 2015): two 28x28 digits in 64x64, 20 frames."""
+
+MOVING_SMALL = {"size": 24, "n_digits": 1, "frames": 16, "dataset": "digits", "step": 0.125}
+"""The small CPU variant: one 8x8 digit (scikit-learn's) in 24x24, 16 frames (8 -> 8)."""
+
+MOVING_TEST_SIZE = 10_000
+"""Size of the fixed generated test set (as many sequences as ``mnist_test_seq.npy``)."""
+
+MOVING_TEST_SEED = 2015
+"""Seed of the fixed generated test set (the training seeds of the book never use it)."""
+
+
+def _trajectories(rng: np.random.Generator, n: int, n_digits: int, frames: int, step: float) -> np.ndarray:
+    """Top-left corners ``(n, n_digits, frames, 2)`` in ``[0, 1]`` of bouncing digits.
+
+    Srivastava et al.'s scheme: a uniform start in the unit square, a uniform direction
+    ``θ``, a constant step ``step * (cos θ, sin θ)`` per frame; a coordinate that leaves
+    ``[0, 1]`` is put back on the wall and its velocity flips sign (an elastic bounce).
+    """
+    pos = rng.random((n, n_digits, 2))  # (n, D, 2) as (y, x)
+    theta = rng.random((n, n_digits)) * 2 * np.pi
+    vel = step * np.stack([np.sin(theta), np.cos(theta)], axis=-1)  # (n, D, 2)
+    out = np.empty((n, n_digits, frames, 2))
+    for t in range(frames):
+        out[:, :, t] = pos
+        pos = pos + vel
+        low, high = pos < 0.0, pos > 1.0
+        pos = np.where(low, 0.0, np.where(high, 1.0, pos))
+        vel = np.where(low | high, -vel, vel)
+    return out
+
+
+def _paste(digits: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
+    """Frames ``(n, T, size, size)``: each digit drawn at its corner, overlaps combined by max."""
+    n, n_digits, frames, _ = corners.shape
+    d = digits.shape[-1]
+    out = np.zeros((n, frames, size, size), dtype=np.float32)
+    for k in range(n_digits):
+        for t in range(frames):
+            ys, xs = corners[:, k, t, 0], corners[:, k, t, 1]
+            for j in range(n):
+                y, x = ys[j], xs[j]
+                region = out[j, t, y : y + d, x : x + d]
+                np.maximum(region, digits[j, k], out=region)
+    return out
+
+
+def moving_mnist(
+    n: int,
+    *,
+    split: str = "train",
+    seed: int = 0,
+    size: int = 64,
+    n_digits: int = 2,
+    frames: int = 20,
+    dataset: str = "mnist5k",
+    step: float = 0.1,
+    return_info: bool = False,
+):
+    """Generate ``n`` Moving MNIST sequences: float32 ``(n, frames, size, size)`` in ``[0, 1]``.
+
+    Each sequence has ``n_digits`` digits drawn from ``dataset``'s ``split`` (``"train"``
+    or ``"test"`` of :func:`load_split`, so no test digit is ever trained on), each at a
+    uniform start with a uniform direction, moving ``step * (size - d)`` pixels per frame
+    (``d`` the digit size; ``0.1 * 36 = 3.6`` pixels for the standard 64x64) and bouncing
+    off the walls; positions are rounded to whole pixels and overlapping digits are
+    combined with a pixelwise ``max``. Deterministic: the same arguments give the same
+    array. The defaults are the standard protocol (:data:`MOVING_MNIST`);
+    ``**MOVING_SMALL`` is the small CPU variant. ``return_info=True`` also returns a dict
+    with the digits' ``labels (n, n_digits)``, their ``index`` into ``load_split(dataset,
+    split)`` and their top-left pixel ``corners (n, n_digits, frames, 2)``.
+
+    Differences from the standard file ``mnist_test_seq.npy`` (:func:`download_moving_mnist`):
+    that file was made once from full MNIST (uint8, frames first ``(20, N, 64, 64)``);
+    these digits come from the 5,000-image ``mnist5k`` subset (or full MNIST with
+    ``dataset="mnist"``), the trajectories come from our own seeded generator, and the
+    frames are float32, sequences first. The statistics (digit size, speed, bounces,
+    max-combination) follow Srivastava et al.'s generator.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
+    for name, value in (("size", size), ("n_digits", n_digits), ("frames", frames)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not (isinstance(step, int | float) and 0.0 <= float(step) <= 1.0):
+        raise ValueError(f"step must be a number in [0, 1] (a fraction of the free range), got {step!r}")
+    return _moving(
+        int(n), split, seed, int(size), int(n_digits), int(frames), dataset, float(step), 0, int(n), return_info
+    )
+
+
+def _moving(n, split, seed, size, n_digits, frames, dataset, step, lo, hi, return_info=False):
+    """Draw the random choices for ``n`` sequences, then draw only sequences ``lo:hi``."""
+    images, labels = load_split(dataset, split)
+    d = images.shape[-1]
+    if d > size:
+        raise ValueError(f"size must be at least the digit size {d}, got {size}")
+    rng = np.random.default_rng([_check_seed(seed), 0 if split == "train" else 1, size, n_digits])
+    pick = rng.integers(0, len(images), size=(n, n_digits))[lo:hi]  # (n, D)
+    unit = _trajectories(rng, n, n_digits, frames, step)[lo:hi]  # (n, D, T, 2)
+    corners = np.rint(unit * (size - d)).astype(np.int64)
+    seqs = _paste(images[pick], corners, size)  # (n, T, size, size)
+    if return_info:
+        return seqs, {"labels": labels[pick], "index": pick, "corners": corners}
+    return seqs
+
+
+def moving_mnist_test(n: int = MOVING_TEST_SIZE, *, start: int = 0, **variant) -> np.ndarray:
+    """Sequences ``start : start + n`` of the fixed generated test set of :data:`MOVING_TEST_SIZE`.
+
+    Test digits, seed :data:`MOVING_TEST_SEED`; ``variant`` as in :func:`moving_mnist`
+    (default the standard protocol). Sequence ``i`` is the same whatever ``n`` and
+    ``start``, so the set can be evaluated in chunks (all 10,000 take 3.3 GB as float32).
+    """
+    for name, value in (("n", n), ("start", start)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    if n < 1 or start + n > MOVING_TEST_SIZE:
+        raise ValueError(f"start + n must be in [1, {MOVING_TEST_SIZE}], got start={start}, n={n}")
+    cfg = {**MOVING_MNIST, **variant}
+    unknown = set(cfg) - set(MOVING_MNIST)
+    if unknown:
+        raise TypeError(f"unknown variant arguments {sorted(unknown)}: expected some of {sorted(MOVING_MNIST)}")
+    return _moving(
+        MOVING_TEST_SIZE,
+        "test",
+        MOVING_TEST_SEED,
+        int(cfg["size"]),
+        int(cfg["n_digits"]),
+        int(cfg["frames"]),
+        cfg["dataset"],
+        float(cfg["step"]),
+        int(start),
+        int(start + n),
+    )
+
+
+DIRECTIONS = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
+"""The eight directions of :func:`moving_directions`, label ``k`` at angle ``45° k``
+(counter-clockwise, ``"N"`` is up)."""
+
+
+def moving_directions(
+    n: int, *, split: str = "train", seed: int = 0, size: int = 16, frames: int = 6, dataset: str = "digits"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clips of one digit moving one pixel per frame in one of 8 directions, and the direction.
+
+    Returns ``(clips, labels)``: float32 ``(n, frames, size, size)`` and int64 ``(n,)`` in
+    ``0..7`` (:data:`DIRECTIONS`). The start is drawn so that the digit never touches a wall
+    during the clip (no bounce changes the direction); a diagonal step moves one pixel on
+    both axes. Digits come from ``dataset``'s ``split``; deterministic for a seed.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
+    images, _ = load_split(dataset, split)
+    d = images.shape[-1]
+    if size < d + frames:
+        raise ValueError(f"size must be at least digit size + frames = {d + frames} to fit the motion, got {size}")
+    rng = np.random.default_rng([_check_seed(seed), 0 if split == "train" else 1, size, frames, 8])
+    labels = rng.integers(0, 8, size=n)
+    angle = labels * np.pi / 4
+    vel = np.stack([-np.rint(np.sin(angle)), np.rint(np.cos(angle))], axis=-1).astype(np.int64)  # (n, 2) as (y, x)
+    span = (frames - 1) * vel  # displacement over the clip
+    low = np.maximum(0, -span)
+    high = np.minimum(size - d, size - d - span)  # inclusive
+    start = low + np.floor(rng.random((n, 2)) * (high - low + 1)).astype(np.int64)
+    corners = start[:, None, None, :] + np.arange(frames)[None, None, :, None] * vel[:, None, None, :]
+    pick = rng.integers(0, len(images), size=(n, 1))
+    return _paste(images[pick], corners, int(size)), labels.astype(np.int64)
+
+
+# ------------------------------------------------------- the standard Moving MNIST file
+
+MOVING_MNIST_FILE = ("mnist_test_seq.npy", "md5:be083ec986bfe91a449d63653c411eb2")
+"""The standard test file of Srivastava et al. (2015) and its md5, as published in
+torchvision's ``MovingMNIST`` dataset (``torchvision/datasets/moving_mnist.py``)."""
+
+MOVING_MNIST_MIRRORS = ["http://www.cs.toronto.edu/~nitish/unsupervised_video/"]
+
+
+def _check_moving_file(path) -> np.ndarray:
+    """Open a ``mnist_test_seq.npy``-format file (memory-mapped); raise if it is not one."""
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a NumPy .npy file ({exc})") from None
+    if arr.dtype != np.uint8 or arr.ndim != 4 or arr.shape[2:] != (64, 64):
+        raise ValueError(
+            f"{path} must hold uint8 frames of shape (T, N, 64, 64) (frames first, like mnist_test_seq.npy), "
+            f"got {arr.dtype} {arr.shape}"
+        )
+    return arr
+
+
+def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None, **limits) -> Path:
+    """Download the standard ``mnist_test_seq.npy`` (about 780 MiB) into ``<cache>/moving_mnist``.
+
+    ``file`` is ``(filename, digest)`` (default :data:`MOVING_MNIST_FILE`), ``mirrors``
+    the base URLs (default :data:`MOVING_MNIST_MIRRORS`); ``limits`` go to :func:`fetch_file`
+    (``deadline``, ``max_bytes``, ...). Checked against its md5 and its format; returns the
+    path. Never called by the tests or the book by default.
+    """
+    filename, digest = MOVING_MNIST_FILE if file is None else file
+    return fetch_file(
+        filename,
+        digest,
+        mirrors=MOVING_MNIST_MIRRORS if mirrors is None else mirrors,
+        subdir="moving_mnist",
+        cache_dir=cache_dir,
+        validate=_check_moving_file,
+        **limits,
+    )
+
+
+def load_moving_mnist_file(
+    cache_dir=None, *, download: bool = False, mirrors=None, file=None, n: int | None = None
+) -> np.ndarray:
+    """The standard test sequences as float32 ``(N, 20, 64, 64)`` in ``[0, 1]`` (sequences first).
+
+    Reads ``<cache>/moving_mnist/mnist_test_seq.npy``, verified against its checksum;
+    downloads it first only when ``download=True``. ``n`` keeps the first ``n``
+    sequences (all 10,000 take 3.3 GB as float32). The file stores uint8 frames first,
+    ``(20, 10000, 64, 64)``; this returns them transposed and divided by 255.
+    """
+    filename, digest = MOVING_MNIST_FILE if file is None else file
+    path = _resolve_cache(cache_dir) / "moving_mnist" / filename
+    if download:
+        path = download_moving_mnist(cache_dir, mirrors=mirrors, file=file)
+    elif not path.exists():
+        raise FileNotFoundError(
+            f"{filename} is not in the cache {path.parent}. Download it once (about 780 MiB) with "
+            "rnntutor.data.download_moving_mnist() or load_moving_mnist_file(download=True), or use the "
+            "generated test set rnntutor.data.moving_mnist_test()."
+        )
+    elif (msg := _verify(path, digest)) is not None:
+        raise ValueError(f"the cached file is corrupt and will not be used: {msg}; download it again")
+    arr = _check_moving_file(path)  # (T, N, 64, 64) uint8, memory-mapped
+    n_all = arr.shape[1]
+    n = n_all if n is None else int(n)
+    if not 1 <= n <= n_all:
+        raise ValueError(f"n must be in [1, {n_all}], got {n}")
+    return np.ascontiguousarray(np.swapaxes(arr[:, :n], 0, 1)).astype(np.float32) / np.float32(255.0)

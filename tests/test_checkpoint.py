@@ -294,8 +294,9 @@ def test_evaluate_a_generative_checkpoint_reports_nll_in_nats_and_bits(tmp_path,
 SHIPPED = checkpoint.shipped()
 
 
-def test_four_checkpoints_are_shipped_with_their_provenance():
+def test_every_shipped_checkpoint_has_its_provenance():
     assert SHIPPED == [
+        "convlstm_moving_mnist",
         "lstm_permuted_last_mnist5k",
         "lstm_pixels_mean_mnist5k",
         "pixelcnn_mnist5k_256",
@@ -304,6 +305,14 @@ def test_four_checkpoints_are_shipped_with_their_provenance():
     for name in SHIPPED:
         payload = checkpoint.read_checkpoint(checkpoint.SHIPPED_DIR / f"{name}.pt")
         assert payload["version"] == 2
+        if name == "convlstm_moving_mnist":  # Chapter 6: generated Moving MNIST, 64x64 frames
+            assert payload["kind"] == "video"
+            assert {k: payload["data"][k] for k in ("dataset", "split", "image_shape")} == {
+                "dataset": "moving_mnist",
+                "split": "train",
+                "image_shape": [64, 64],
+            }
+            continue
         assert {k: payload["data"][k] for k in ("dataset", "split", "image_shape")} == {
             "dataset": "mnist5k",
             "split": "train",
