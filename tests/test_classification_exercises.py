@@ -277,7 +277,7 @@ def test_param_count_accepts(capsys):
     assert ex.check_classifier_param_count(_count_torch)
     assert ex.check_classifier_param_count(lambda *a: float(_count_formula(*a)))  # 12.0 is a whole number
     assert ex.check_classifier_param_count(lambda *a: np.int64(_count_formula(*a)))
-    assert capsys.readouterr().out.count("✅ Parameter count of a sequence classifier: correct") == 4
+    assert capsys.readouterr().out.count("✅ Parameter count: correct") == 4
 
 
 def _one_bias(cell, f, h, c, layers, bidirectional):
@@ -325,13 +325,13 @@ def _one_direction(cell, f, h, c, layers, bidirectional):
 )
 def test_param_count_rejects(fn, message, capsys):
     assert not ex.check_classifier_param_count(fn)
-    _rejected(capsys.readouterr().out, "Parameter count of a sequence classifier", message)
+    _rejected(capsys.readouterr().out, "Parameter count", message)
 
 
 @pytest.mark.parametrize("bad", MALFORMED, ids=MALFORMED_IDS)
 def test_param_count_handles_malformed_returns(bad, capsys):
     assert not ex.check_classifier_param_count(lambda *a: bad)
-    _rejected(capsys.readouterr().out, "Parameter count of a sequence classifier")
+    _rejected(capsys.readouterr().out, "Parameter count")
 
 
 def test_param_formulas_follow_the_real_model():
@@ -376,7 +376,7 @@ def masked_mean_loop(out, lengths):
 def test_padded_readouts_accept(capsys):
     assert ex.check_padded_readouts(last_valid_fancy, masked_mean_mask)
     assert ex.check_padded_readouts(last_valid_torch, masked_mean_cumsum)
-    assert capsys.readouterr().out.count("✅ Read-outs of padded sequences: correct") == 2
+    assert capsys.readouterr().out.count("✅ Padded read-outs: correct") == 2
 
 
 def masked_mean_in_place(out, lengths):
@@ -410,15 +410,15 @@ def masked_mean_in_place(out, lengths):
 )
 def test_padded_readouts_reject(last_valid, masked_mean, message, capsys):
     assert not ex.check_padded_readouts(last_valid, masked_mean)
-    _rejected(capsys.readouterr().out, "Read-outs of padded sequences", message)
+    _rejected(capsys.readouterr().out, "Padded read-outs", message)
 
 
 @pytest.mark.parametrize("bad", MALFORMED, ids=MALFORMED_IDS)
 def test_padded_readouts_handle_malformed_returns(bad, capsys):
     assert not ex.check_padded_readouts(lambda o, n: bad, masked_mean_mask)
-    _rejected(capsys.readouterr().out, "Read-outs of padded sequences")
+    _rejected(capsys.readouterr().out, "Padded read-outs")
     assert not ex.check_padded_readouts(last_valid_fancy, lambda o, n: bad)
-    _rejected(capsys.readouterr().out, "Read-outs of padded sequences")
+    _rejected(capsys.readouterr().out, "Padded read-outs")
 
 
 # ----------------------------------------------------------------------------- train a classifier

@@ -436,7 +436,7 @@ def _param_formulas(cell: str, f: int, h: int, c: int, layers: int, bidirectiona
     }
 
 
-@checker("Parameter count of a sequence classifier")
+@checker("Parameter count")
 def check_classifier_param_count(fn: Callable) -> Verdict:
     """Check ``fn(cell, input_size, hidden_size, num_classes, num_layers, bidirectional) -> int``.
 
@@ -449,7 +449,7 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
     from rnntutor.cnn import count_parameters
     from rnntutor.nn import SequenceClassifier
 
-    exercise = "Parameter count of a sequence classifier"
+    exercise = "Parameter count"
     names = ("cell", "input_size", "hidden_size", "num_classes", "num_layers", "bidirectional")
     for case in PARAM_CASES:
         cell, f, h, c, layers, bidirectional = case
@@ -519,7 +519,7 @@ def _padded(b: int, t: int, hidden: int, seed: int) -> tuple[np.ndarray, np.ndar
     return out, rng.permutation(lengths).astype(np.int64)
 
 
-@checker("Read-outs of padded sequences")
+@checker("Padded read-outs")
 def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdict:
     """Check ``last_valid(out, lengths)`` and ``masked_mean(out, lengths)``, both ``(B, H)``.
 
@@ -529,7 +529,7 @@ def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdic
     the mean of ``out[b, :lengths[b]]``, both without a Python loop and without
     modifying the inputs (read-only here).
     """
-    exercise = "Read-outs of padded sequences"
+    exercise = "Padded read-outs"
     for b, t, hidden, seed in PADDED_CASES:
         out, lengths = _padded(b, t, hidden, seed)
         size = f"(B, T, H) = {(b, t, hidden)} and lengths {lengths.tolist()}"
