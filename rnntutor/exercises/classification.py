@@ -110,7 +110,7 @@ def _seeded(seed: int):
 
 # ----------------------------------------------------------------------------- permuted view
 
-#: (N, H, W, permutation seed) of the permuted-view cases: non-square, where int(sqrt(H*W)) != H.
+#: (N, H, W, permutation seed) of the permuted-view cases: non-square; for 6x4 and 2x9, int(sqrt(H*W)) != H.
 PERMUTED_CASES = ((2, 3, 5, 1), (3, 6, 4, 2), (2, 2, 9, 3))
 
 
