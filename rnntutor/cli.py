@@ -4,7 +4,7 @@ Examples::
 
     rnntutor train --dataset digits --order rows --cell lstm --hidden-size 64 --epochs 5 --out runs/lstm.pt
     rnntutor evaluate runs/lstm.pt
-    rnntutor bench --sizes row,long --repeats 7 --json benchmarks/results/bench_lstm.json
+    rnntutor bench --sizes row,long --repeats 7 --json my_bench.json
     rnntutor data list
 
 Every subcommand has ``--help``. A bad flag value or a failure (missing file, damaged
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -337,6 +338,7 @@ def cmd_bench(args) -> int:
         timer=args.timer,
         progress=lambda line: print(line, file=sys.stderr),
     )
+    result = {"command": "rnntutor " + shlex.join(args.argv), **result}  # rnntutor.results needs it
     print(bench.format_table(result))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -384,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnntutor`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by commands that store results
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every check: lint, package tests, notebook outputs (nbval), the book build with
-# warnings as errors, and a headless-browser check of every built page.
+# warnings as errors, a headless-browser check of every built page, and chapters opened
+# in a real JupyterLab (MyST must render there as on the site).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RNNTUTOR_PROGRESS=0
@@ -31,6 +32,7 @@ step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -
 step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_book.sh
 step "install chromium if missing"     ensure_chromium
 step "browser check of every page"     .venv/bin/python scripts/browser_check.py _build/html
+step "chapters in JupyterLab (MyST)"   timeout 600 .venv/bin/python scripts/jupyterlab_check.py
 
 echo; echo "==> timings"
 printf '%s\n' "${timings[@]}"

@@ -94,6 +94,8 @@ def test_bench_smoke(tmp_path, capsys):
     assert entry["results"]["torch"]["ratio"] == 1.0
     assert all(len(r["times_ms"]) == 2 and r["median_ms"] > 0 for r in entry["results"].values())
     assert result["machine"]["cpu_cores"] >= 1
+    # the record says how to make it again (rnntutor.results shows this with the table)
+    assert result["command"].startswith("rnntutor bench --sizes tiny --repeats 2 --warmup 1 --json ")
     assert (tmp_path / "bench.png").stat().st_size > 1000
     assert "torch.nn.LSTM" in capsys.readouterr().out
 
