@@ -71,7 +71,7 @@ def call_learner(fn: Callable[..., Any], *args, **kwargs) -> Any:
     try:
         return fn(*args, **kwargs)
     except NotImplementedError as exc:
-        raise LearnerError("not implemented yet (the function still raises NotImplementedError).") from exc
+        raise LearnerError("not implemented yet.") from exc
     except ValueError as exc:
         if "read-only" in str(exc):
             raise LearnerError(
