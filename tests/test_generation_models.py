@@ -54,9 +54,14 @@ def test_every_model_is_causal(name):
 
 
 def _broken_models():
-    from rnntutor.exercises.generation import _broken
+    from rnntutor.exercises.generation import _break, _model
 
-    return {kind: randomize_weights(_broken(kind, SHAPE, 0)) for kind in ("fvsbn", "pixel_lstm", "row_lstm")}
+    models = {}
+    for kind in ("fvsbn", "pixel_lstm", "row_lstm"):
+        model = _model(kind, SHAPE, 0)
+        _break(kind, model, np.random.default_rng(0))
+        models[kind] = randomize_weights(model)
+    return models
 
 
 @pytest.mark.parametrize("kind", ["fvsbn", "pixel_lstm", "row_lstm"])
