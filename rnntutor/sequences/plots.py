@@ -10,6 +10,7 @@ prediction horizon. :func:`load_result` reads the JSON results shipped with the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -82,7 +83,9 @@ def animate_prediction(inputs, truth, preds: dict, *, interval: int = 250) -> st
     anim = FuncAnimation(fig, update, frames=len(panels["truth"]), interval=interval, blit=False)
     html = anim.to_jshtml()
     plt.close(fig)
-    return html
+    # matplotlib links Font Awesome 4 from a CDN for its buttons; the site must work offline
+    # and already serves Font Awesome (the theme's), so drop the external stylesheet
+    return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\n?', "", html)
 
 
 def frame_scrubber(inputs, truth, preds: dict):
