@@ -158,9 +158,16 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
     """Open one notebook in JupyterLab; return the problems found (empty: it renders)."""
     source = json.loads(notebook.read_text(encoding="utf-8"))
     markdown = ["".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown"]
-    n_admonitions = sum(len(ADMONITION.findall(m)) for m in markdown)
-    n_admonitions_with_math = sum(bool(ADMONITION.search(m)) and "$" in m for m in markdown)
-    keys = [k.strip() for text in markdown for m in CITE.finditer(text) for k in m.group(2).split(",")]
+    # the exercises' solutions and model answers are collapsed dropdowns (tag "solution"):
+    # hidden on purpose, so only the other admonitions must show as boxes
+    shown = [
+        "".join(c["source"])
+        for c in source["cells"]
+        if c["cell_type"] == "markdown" and "solution" not in c.get("metadata", {}).get("tags", [])
+    ]
+    n_admonitions = sum(len(ADMONITION.findall(m)) for m in shown)
+    n_admonitions_with_math = sum(bool(ADMONITION.search(m)) and "$" in m for m in shown)
+    keys = [k.strip() for text in shown for m in CITE.finditer(text) for k in m.group(2).split(",")]
     has_math = any("$" in m for m in markdown)
     problems: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -208,7 +215,7 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
         problems.append(f"{n_admonitions} admonition(s) in the source, {n_boxes} rendered as a box")
     if n_admonitions_with_math and not any(b["math"] for b in boxes):
         problems.append("the equations inside the admonition(s) were not typeset")
-    cites = page.evaluate(CITATIONS_JS)
+    cites = [c for c in page.evaluate(CITATIONS_JS) if c]  # those in collapsed solutions show no text
     if sorted(cites) != sorted(keys):  # jupyterlab-myst shows each cited key (it does not read .bib files)
         differ = sorted(set(cites) ^ set(keys))[:5]
         problems.append(f"{len(keys)} cited keys in the source, {len(cites)} shown (differ: {differ})")
