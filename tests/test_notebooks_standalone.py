@@ -25,7 +25,8 @@ import sys
 
 if importlib.util.find_spec("rnntutor") is None:
     url = "git+https://github.com/rnntutor/rnntutor@main"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", url], check=True)
+    pip = [sys.executable, "-m", "pip", "install", "-q", url]
+    subprocess.run(pip, check=True)
     print("installed rnntutor from", url)
 else:
     print("rnntutor is installed")"""
