@@ -311,6 +311,21 @@ def uses_python_loop(fn: Callable) -> bool | None:
     return any(isinstance(node, _LOOPS) for node in ast.walk(tree))
 
 
+def names_used(fn: Callable) -> set[str] | None:
+    """Names and attribute names that ``fn``'s source mentions (``None`` without source)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except Exception:
+        return None
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+    return found
+
+
 def checker(exercise: str) -> Callable:
     """Decorate a checker so it never raises: an internal error becomes a ❌ message.
 

@@ -12,9 +12,6 @@ makes a checker raise.
 
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -29,6 +26,7 @@ from rnntutor.exercises import (
     compare_result,
     failed,
     learner_array,
+    names_used,
     passed,
     readonly,
     readonly_dict,
@@ -73,21 +71,6 @@ def compare_any_shape(got, expected: np.ndarray, what: str, mistakes=()) -> tupl
             if wrong.shape == values.shape and np.allclose(values, wrong, atol=1e-5, rtol=1e-4):
                 return why, hint
     return problem
-
-
-def names_used(fn: Callable) -> set[str] | None:
-    """Names and attribute names that ``fn``'s source mentions (``None`` without source)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except Exception:
-        return None
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            found.add(node.attr)
-    return found
 
 
 def forbidden_call(fn: Callable, forbidden: Iterable[str]) -> str | None:

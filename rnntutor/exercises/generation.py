@@ -11,12 +11,9 @@ causality test written from a model's logits (find the model that cheats).
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import inspect
 import itertools
 import math
-import textwrap
 
 import numpy as np
 import torch
@@ -28,6 +25,7 @@ from rnntutor.exercises import (
     compare_result,
     failed,
     learner_array,
+    names_used,
     passed,
     readonly,
     run_learner,
@@ -555,21 +553,6 @@ def make_suspects(seed: int = 0, image_shape=(4, 4)) -> tuple[dict, str]:
 _FORBIDDEN = ("check_causality", "dependency_matrix")
 
 
-def _names_used(fn) -> set[str]:
-    """Names and attributes that appear in ``fn``'s source (empty if there is no source)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except Exception:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-    return names
-
-
 @contextlib.contextmanager
 def _without_package_checker():
     """Make the package's causality functions raise while the learner's test runs."""
@@ -605,7 +588,7 @@ def check_find_broken(fn) -> Verdict:
     only one logit in the middle of the image may see one later pixel.
     """
     name = "find the broken model"
-    used = _names_used(fn) & set(_FORBIDDEN)
+    used = (names_used(fn) or set()) & set(_FORBIDDEN)
     if used:
         return failed(
             name,
