@@ -37,8 +37,8 @@ def main(argv=None) -> dict:
 
     import torch
 
-    from rnntutor.bench import machine_info
     from rnntutor.device import get_device
+    from rnntutor.performance.bench import machine_info
     from rnntutor.sequences import ConvLSTMCell
 
     torch.set_num_threads(args.threads)

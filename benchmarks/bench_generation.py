@@ -30,10 +30,10 @@ from pathlib import Path
 import torch
 
 from rnntutor import seed_everything
-from rnntutor.bench import TIMERS, machine_info
 from rnntutor.data import load_split, quantize
 from rnntutor.generation import image_loader, nll_loss
 from rnntutor.generation.comparison import RESULTS_DIR, count_parameters, matched_models
+from rnntutor.performance.bench import TIMERS, machine_info
 
 
 def train_epoch(model, loader, opt) -> None:

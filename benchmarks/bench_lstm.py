@@ -1,6 +1,6 @@
 """Benchmark one LSTM layer (forward + backward): NumPy reference, scratch, fused, torch.nn.
 
-The same code as ``rnntutor bench`` (see :mod:`rnntutor.bench`); this script only adds
+The same code as ``rnntutor bench`` (see :mod:`rnntutor.performance.bench`); this script only adds
 the defaults used for the results that the Performance appendix shows, which are stored
 in the package (:mod:`rnntutor.results`, ``rnntutor/results/``)::
 

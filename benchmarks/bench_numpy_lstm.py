@@ -42,7 +42,7 @@ def main(argv=None) -> dict:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from rnntutor import reference as ref
-    from rnntutor.bench import machine_info
+    from rnntutor.performance.bench import machine_info
 
     # The same number of threads for both: torch's intra-op pool and NumPy's BLAS.
     threads = args.threads or torch.get_num_threads()

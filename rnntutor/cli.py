@@ -177,8 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.set_defaults(func=cmd_evaluate)
 
-    from rnntutor.bench import IMPLS as BENCH_IMPLS
-    from rnntutor.bench import SIZES, TIMERS
+    from rnntutor.performance.bench import IMPLS as BENCH_IMPLS
+    from rnntutor.performance.bench import SIZES, TIMERS
 
     p = sub.add_parser(
         "bench",
@@ -373,7 +373,7 @@ def _record_entry(path: Path):
 
 
 def cmd_bench(args) -> int:
-    from rnntutor import bench
+    from rnntutor.performance import bench
 
     result = bench.run(
         args.sizes,
@@ -395,7 +395,7 @@ def cmd_bench(args) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from rnntutor.plot import plot_benchmark
+        from rnntutor.performance.plots import plot_benchmark
 
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         plot_benchmark(result).savefig(args.plot, dpi=120)

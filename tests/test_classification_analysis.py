@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnntutor import analysis, data
+from rnntutor import data
 from rnntutor import nn as rnn
-from rnntutor.cnn import SmallCNN
+from rnntutor.classification import analysis
+from rnntutor.classification.cnn import SmallCNN
 from rnntutor.nn import SequenceClassifier
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rnntutor import data, train
-from rnntutor.cnn import SmallCNN, cnn_param_count, count_parameters, match_channels
+from rnntutor.classification.cnn import SmallCNN, cnn_param_count, count_parameters, match_channels
 from rnntutor.nn import SequenceClassifier
 
 

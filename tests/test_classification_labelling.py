@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnntutor import data, labelling, train
+from rnntutor import data, train
+from rnntutor.classification import labelling
 
 
 def test_canvas_places_digits_where_the_labels_say():

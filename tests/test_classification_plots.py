@@ -11,9 +11,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from rnntutor import plot  # noqa: E402
+from rnntutor.classification import plots as cls_plots
+from rnntutor.classification.widgets import row_stepper  # noqa: E402
 from rnntutor.nn import SequenceClassifier  # noqa: E402
 from rnntutor.train import History  # noqa: E402
-from rnntutor.widgets import row_stepper  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -30,33 +31,33 @@ def test_learning_curves_and_accuracy_after_k():
     fig = plot.plot_learning_curves({"LSTM": h, "GRU": h})
     assert [line.get_label() for line in fig.axes[1].lines] == ["LSTM", "GRU"]
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [0.4, 0.7])
-    fig = plot.plot_accuracy_after_k({"a": np.array([0.1, 0.5, 0.9])})
+    fig = cls_plots.plot_accuracy_after_k({"a": np.array([0.1, 0.5, 0.9])})
     np.testing.assert_allclose(fig.axes[0].lines[0].get_xdata(), [1, 2, 3])
 
 
 def test_trajectories_confusion_misclassified():
     proj = np.random.default_rng(1).normal(size=(3, 5, 2))
-    fig = plot.plot_trajectories(proj, np.array([0, 1, 2]), explained=np.array([0.5, 0.2]))
+    fig = cls_plots.plot_trajectories(proj, np.array([0, 1, 2]), explained=np.array([0.5, 0.2]))
     assert "50%" in fig.axes[0].get_xlabel()
     cm = np.array([[3, 1], [0, 4]])
-    fig = plot.plot_confusion(cm)
+    fig = cls_plots.plot_confusion(cm)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["3", "1", "4"]  # zero entries are not written
     probs = np.full((4, 10), 0.05)
     probs[:, 3] = 0.55
-    fig = plot.plot_misclassified(IMAGES, np.array([1, 2, 3, 4]), probs, [0, 1])
+    fig = cls_plots.plot_misclassified(IMAGES, np.array([1, 2, 3, 4]), probs, [0, 1])
     assert fig.axes[0].get_title().startswith("true 1\n3: 0.55")
 
 
 def test_step_probabilities_and_labelling():
     probs = np.full((8, 10), 0.1)
-    fig = plot.plot_step_probabilities(IMAGES[0], probs, 3, label=2)
+    fig = cls_plots.plot_step_probabilities(IMAGES[0], probs, 3, label=2)
     assert "3 of 8 rows" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="k must be between 1 and 8"):
-        plot.plot_step_probabilities(IMAGES[0], probs, 9)
+        cls_plots.plot_step_probabilities(IMAGES[0], probs, 9)
     canv = np.zeros((2, 4, 6), dtype=np.float32)
     labels = np.array([[10, 1, 1, 10, 10, 10], [10, 10, 2, 2, 10, 10]])
-    fig = plot.plot_labelling(canv, labels, labels, n=2)
+    fig = cls_plots.plot_labelling(canv, labels, labels, n=2)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [".", "1", "1", ".", ".", "."]
 
 

@@ -12,6 +12,8 @@ import torch.nn.functional as F
 
 from rnntutor.exercises import generation as ex
 from rnntutor.generation import FVSBN, IndependentBernoulli, check_causality, row_mask
+from rnntutor.generation import plots as gen_plots
+from rnntutor.generation import widgets as gen_widgets
 
 MALFORMED = [
     None,
@@ -416,25 +418,24 @@ def test_make_suspects_has_exactly_one_broken_model(one_thread):
 
 def test_plot_and_widget_helpers():
     matplotlib.use("Agg")
-    from rnntutor import plot, widgets
 
     model = FVSBN((4, 4))
-    known = widgets.occlusion_mask("bottom half", (4, 4))
+    known = gen_widgets.occlusion_mask("bottom half", (4, 4))
     assert known[:2].all() and not known[2:].any()
-    assert not widgets.occlusion_mask("none (sample)", (4, 4)).any()
-    assert widgets.occlusion_mask("centre block", (4, 4)).sum() == 12
+    assert not gen_widgets.occlusion_mask("none (sample)", (4, 4)).any()
+    assert gen_widgets.occlusion_mask("centre block", (4, 4)).sum() == 12
     x = (np.random.default_rng(0).random((3, 4, 4)) < 0.5).astype(np.float32)
-    assert (plot.show_occluded(x, known)[:, 2:] == 0.5).all()
-    fig = plot.plot_completions(x, known, model.complete(x, known))
+    assert (gen_plots.show_occluded(x, known)[:, 2:] == 0.5).all()
+    fig = gen_plots.plot_completions(x, known, model.complete(x, known))
     assert len(fig.axes) == 9
-    fig = plot.plot_generation_steps(model.sample_steps(2, every=4), n_frames=4)
+    fig = gen_plots.plot_generation_steps(model.sample_steps(2, every=4), n_frames=4)
     assert len(fig.axes) == 4
-    fig = plot.plot_context_maps({"a": np.tri(4, 4, -1, dtype=bool)}, (2, 1))
+    fig = gen_plots.plot_context_maps({"a": np.tri(4, 4, -1, dtype=bool)}, (2, 1))
     assert len(fig.axes) == 1
-    w = widgets.sampler_explorer(model, x, n=2)
+    w = gen_widgets.sampler_explorer(model, x, n=2)
     assert [c.description for c in w.children[:3]] == ["temperature", "seed", "occlusion"]
     try:
-        widgets.occlusion_mask("left half", (4, 4))
+        gen_widgets.occlusion_mask("left half", (4, 4))
     except ValueError as exc:
         assert "unknown occlusion" in str(exc)
     else:

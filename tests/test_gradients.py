@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnntutor import gradients as G
 from rnntutor import nn as rnn
+from rnntutor.challenges import gradients as G
+from rnntutor.challenges import plots as ch_plots
+from rnntutor.challenges import widgets as ch_widgets
 
 
 def _layer(cell, seed=0, H=6):
@@ -106,16 +108,14 @@ def test_retained_bytes_grow_with_T_and_shrink_with_checkpointing(capfd):
 def test_plots_and_spectral_radius_widget():
     import matplotlib.pyplot as plt
 
-    from rnntutor import plot, widgets
-
     norms = {"a": np.array([1.0, 0.5, 0.25]), "b": np.array([1.0, 2.0, 4.0])}
-    fig = plot.plot_gradient_norms(norms, bounds={"a": np.array([1.0, 1.0, 1.0])})
+    fig = ch_plots.plot_gradient_norms(norms, bounds={"a": np.array([1.0, 1.0, 1.0])})
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 3
-    fig2 = plot.plot_curves({"train": [1, 2], "val": [2, 3]}, baseline=1.5)
+    fig2 = ch_plots.plot_curves({"train": [1, 2], "val": [2, 3]}, baseline=1.5)
     assert len(fig2.axes[0].lines) == 3
-    fig3 = plot.plot_recall({"plain": np.linspace(0, 1, 10)}, counts=np.arange(10))
+    fig3 = ch_plots.plot_recall({"plain": np.linspace(0, 1, 10)}, counts=np.arange(10))
     assert len(fig3.axes[0].patches) == 10
     plt.close("all")
-    w = widgets.spectral_radius_explorer(hidden_size=8, steps=10)
+    w = ch_widgets.spectral_radius_explorer(hidden_size=8, steps=10)
     assert [c.description for c in w.children[:2]] == ["ρ(W_hh)", "input scale"]
     plt.close("all")

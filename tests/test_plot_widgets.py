@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from rnntutor import plot  # noqa: E402
-from rnntutor.widgets import scan_order_explorer  # noqa: E402
+from rnntutor.background import plots as bg_plots
+from rnntutor.background.widgets import scan_order_explorer  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +26,11 @@ def _image(h=4, w=6):
 
 
 def test_step_map_inverts_scan_order():
-    steps = plot._step_map((3, 4), "snake")
+    steps = bg_plots._step_map((3, 4), "snake")
     # hand-computed: row 1 is read right to left
     np.testing.assert_array_equal(steps, [[0, 1, 2, 3], [7, 6, 5, 4], [8, 9, 10, 11]])
-    np.testing.assert_array_equal(plot._step_map((3, 4), "rows"), np.repeat([[0], [1], [2]], 4, axis=1))
-    perm = plot._step_map((5, 5), "permuted", seed=3)
+    np.testing.assert_array_equal(bg_plots._step_map((3, 4), "rows"), np.repeat([[0], [1], [2]], 4, axis=1))
+    perm = bg_plots._step_map((5, 5), "permuted", seed=3)
     assert sorted(perm.ravel().tolist()) == list(range(25))
     assert not np.array_equal(perm.ravel(), np.arange(25))
 
@@ -50,7 +51,7 @@ def test_image_grid_axes_titles_and_hidden_spares():
 
 def test_scan_orders_figure_shows_each_order_and_its_sequence():
     image = _image()
-    fig = plot.plot_scan_orders(image, orders=("rows", "pixels", "snake"))
+    fig = bg_plots.plot_scan_orders(image, orders=("rows", "pixels", "snake"))
     titles = [ax.get_title() for ax in fig.axes]
     assert "row by row\nT = 4 steps, F = 6" in titles
     assert "pixel by pixel (raster)\nT = 24 steps, F = 1" in titles
@@ -66,7 +67,7 @@ def test_scan_orders_figure_shows_each_order_and_its_sequence():
 
 def test_scan_progress_masks_unread_pixels_and_marks_current_step():
     image = _image()
-    fig = plot.plot_scan_progress(image, "snake", 8)  # 8 steps: row 0 and two pixels of row 1
+    fig = bg_plots.plot_scan_progress(image, "snake", 8)  # 8 steps: row 0 and two pixels of row 1
     ax_img = fig.axes[0]
     shown = np.ma.getdata(ax_img.images[0].get_array())
     mask = np.isnan(shown)
@@ -76,25 +77,25 @@ def test_scan_progress_masks_unread_pixels_and_marks_current_step():
     assert len(boxes) == 1 and boxes[0].get_xy() == (4 - 0.5, 1 - 0.5)  # step 8 reads pixel (1, 4)
     assert ax_img.get_title().startswith("snake: step 8 of 24")
 
-    fig = plot.plot_scan_progress(image, "rows", 2)
+    fig = bg_plots.plot_scan_progress(image, "rows", 2)
     (box,) = fig.axes[0].patches  # a whole row is one step: one box around row 1
     assert (box.get_xy(), box.get_width(), box.get_height()) == ((-0.5, 0.5), 6, 1)
     assert np.isnan(np.ma.getdata(fig.axes[0].images[0].get_array())).sum() == 2 * 6
     with pytest.raises(ValueError, match="between 1 and 4"):
-        plot.plot_scan_progress(image, "rows", 5)
+        bg_plots.plot_scan_progress(image, "rows", 5)
 
 
 def test_hidden_states_panels():
     hs = np.tanh(np.random.default_rng(1).normal(size=(10, 5)))
-    fig = plot.plot_hidden_states(hs, units=3)
+    fig = bg_plots.plot_hidden_states(hs, units=3)
     line_axes = [ax for ax in fig.axes if ax.lines]
     assert len(line_axes) == 1 and len(line_axes[0].lines) == 3
     np.testing.assert_allclose(line_axes[0].lines[2].get_ydata(), hs[:, 2])
-    fig = plot.plot_hidden_states(hs, x=np.zeros((10, 8), np.float32))
+    fig = bg_plots.plot_hidden_states(hs, x=np.zeros((10, 8), np.float32))
     image_axes = [ax for ax in fig.axes if ax.images]
     assert len(image_axes) == 2  # input and hidden heatmaps (+ a colorbar axis)
     with pytest.raises(ValueError, match="x must have shape"):
-        plot.plot_hidden_states(hs, x=np.zeros((9, 8), np.float32))
+        bg_plots.plot_hidden_states(hs, x=np.zeros((9, 8), np.float32))
 
 
 def _by_description(explorer):

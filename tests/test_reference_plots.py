@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from rnntutor import plot  # noqa: E402
 from rnntutor import reference as ref  # noqa: E402
-from rnntutor.widgets import gate_explorer, gate_input, lstm_unit_params  # noqa: E402
+from rnntutor.gates import plots as gate_plots
+from rnntutor.gates.widgets import gate_explorer, gate_input, lstm_unit_params  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -38,26 +38,26 @@ def test_gate_activations_are_consistent_with_the_equations():
 
 def test_plot_gate_traces_draws_every_gate():
     acts = {k: np.linspace(0, 1, 12).reshape(6, 2) for k in ("i", "f", "g", "o", "c", "h")}
-    fig = plot.plot_gate_traces(acts, x=np.ones((6, 1)), unit=1)
+    fig = gate_plots.plot_gate_traces(acts, x=np.ones((6, 1)), unit=1)
     assert len(fig.axes) == 3  # input, gates, states
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert labels == ["input gate $i_t$", "forget gate $f_t$", "output gate $o_t$"]
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), acts["i"][:, 1])
     with pytest.raises(ValueError, match="unit must be in"):
-        plot.plot_gate_traces(acts, unit=2)
+        gate_plots.plot_gate_traces(acts, unit=2)
     with pytest.raises(ValueError, match="unknown gate name"):
-        plot.plot_gate_traces({"q": np.zeros((3, 2))})
+        gate_plots.plot_gate_traces({"q": np.zeros((3, 2))})
     with pytest.raises(ValueError, match=r"f must have shape \(6, 2\)"):
-        plot.plot_gate_traces({"i": np.zeros((6, 2)), "f": np.zeros((5, 2))})
+        gate_plots.plot_gate_traces({"i": np.zeros((6, 2)), "f": np.zeros((5, 2))})
 
 
 def test_plot_gate_heatmaps_lines_up_image_rows():
     acts = {k: np.full((8, 4), 0.5) for k in ("r", "z", "n")}
-    fig = plot.plot_gate_heatmaps(acts, image=np.zeros((8, 8)), title="digit")
+    fig = gate_plots.plot_gate_heatmaps(acts, image=np.zeros((8, 8)), title="digit")
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["input rows $x_t$", "reset gate $r_t$", "update gate $z_t$", "candidate $n_t$"]
     with pytest.raises(ValueError, match=r"image must have shape \(8, W\)"):
-        plot.plot_gate_heatmaps(acts, image=np.zeros((7, 8)))
+        gate_plots.plot_gate_heatmaps(acts, image=np.zeros((7, 8)))
 
 
 def test_gate_explorer_widget_and_forget_bias():

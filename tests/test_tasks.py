@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from rnntutor import data, labelling, tasks, train
+from rnntutor import data, train
+from rnntutor.challenges import tasks
+from rnntutor.classification import labelling
 
 
 def test_adding_problem_layout_and_target():

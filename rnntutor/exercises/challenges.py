@@ -477,7 +477,7 @@ class _WatchedBatches:
 
 def _diverging_setup(hidden: int, seed: int, steps: int = 40, T: int = 20):
     """A tanh RNN with spectral radius 1.6 on the adding problem: plain SGD at lr 0.2 diverges."""
-    from rnntutor import gradients, tasks
+    from rnntutor.challenges import gradients, tasks
 
     torch.manual_seed(seed)
     model = tasks.SequenceRegressor("rnn", 2, hidden, impl="cudnn")

@@ -9,7 +9,7 @@
   held-out images the learner's code never sees.
 
 Each checker compares the learner's answer with the package (:mod:`rnntutor.data`,
-:mod:`rnntutor.analysis`, :class:`rnntutor.nn.SequenceClassifier`) on several sizes,
+:mod:`rnntutor.classification.analysis`, :class:`rnntutor.nn.SequenceClassifier`) on several sizes,
 non-square and unlike the chapter's, with at least two seeds; passes read-only inputs;
 checks the constraints the exercise states; recognises the usual mistakes by name; and
 never raises, whatever the learner returns (:mod:`rnntutor.exercises`).
@@ -26,7 +26,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from rnntutor import analysis, data
+from rnntutor import data
+from rnntutor.classification import analysis
 from rnntutor.exercises import (
     TOL32,
     LearnerError,
@@ -237,7 +238,7 @@ def check_accuracy_after_k(fn: Callable) -> Verdict:
 
     ``step_scores (N, T, C)`` holds the scores (logits) the read-out gives after each
     step, ``labels (N,)``; the answer is a float array ``(T,)`` of fractions in ``[0, 1]``,
-    compared with :func:`rnntutor.analysis.accuracy_after_k` on several ``(N, T, C)``.
+    compared with :func:`rnntutor.classification.analysis.accuracy_after_k` on several ``(N, T, C)``.
     Inputs are read-only.
     """
     exercise = "Accuracy after k steps"
@@ -446,7 +447,7 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
     head), compared with ``sum(p.numel())`` of the real model for RNN, LSTM and GRU,
     one to three layers, one and two directions.
     """
-    from rnntutor.cnn import count_parameters
+    from rnntutor.classification.cnn import count_parameters
     from rnntutor.nn import SequenceClassifier
 
     exercise = "Parameter count"

@@ -1,11 +1,14 @@
-"""Plots of Chapter 3b (pixels with intensities, PixelCNN); the Chapter 3 plots are in :mod:`rnntutor.plot`.
+"""Figures of Chapters 3 and 3b (generation; pixels with intensities, PixelCNN).
 
 - :func:`plot_pixel_distribution`: the predictive distribution of one pixel given its context;
 - :func:`plot_bits_per_dim`: the bits/dim of several models, mean ± sd over seeds;
 - :func:`plot_timings`: time per training epoch against time to sample, side by side;
 - :func:`draw_masks`: masks A and B, the blind spot of stacked mask-B layers and the
   Gated PixelCNN's two stacks (the chapter's diagram, ``scripts/make_mask_diagram.py``).
-- :func:`pixel_explorer`: a widget to explore the predictive distribution of any pixel.
+- :func:`plot_context_maps`, :func:`plot_completions`, :func:`plot_generation_steps`: Chapter 3's
+  measured contexts, completions of occluded images and generation in raster order.
+
+The chapters' widgets are in :mod:`rnntutor.generation.widgets`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,18 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-__all__ = ["draw_masks", "pixel_explorer", "plot_bits_per_dim", "plot_pixel_distribution", "plot_timings"]
+from rnntutor.plot import plot_image_grid
+
+__all__ = [
+    "draw_masks",
+    "plot_bits_per_dim",
+    "plot_completions",
+    "plot_context_maps",
+    "plot_generation_steps",
+    "plot_pixel_distribution",
+    "plot_timings",
+    "show_occluded",
+]
 
 CONTEXT = (0.25, 0.45, 0.85)
 TARGET = (0.85, 0.15, 0.15)
@@ -199,32 +213,67 @@ def draw_masks(pixelcnn_context: np.ndarray, gated_context: np.ndarray, pixel) -
     return fig
 
 
-def pixel_explorer(model, images):
-    """A widget: pick an image, a pixel and a temperature; see the model's predictive distribution of that pixel.
+def plot_context_maps(maps: dict, pixel: tuple[int, int], *, size: float = 2.4, title: str | None = None) -> Figure:
+    """Show, for one target ``pixel`` ``(r, c)``, which pixels each model's prediction uses.
 
-    ``model`` is a categorical model (``levels > 2``), ``images`` ``(N, H, W)`` its levels.
+    ``maps`` is ``{name: (H, W) bool}`` (True = in the context); the target pixel is drawn
+    in red, the context in blue, the rest of the past in light grey and the future white.
     """
-    import ipywidgets as widgets
-    from IPython.display import display
+    n = len(maps)
+    fig, axes = plt.subplots(1, n, figsize=(size * n, size + 0.5), squeeze=False)
+    r0, c0 = pixel
+    for ax, (name, ctx) in zip(axes[0], maps.items(), strict=True):
+        ctx = np.asarray(ctx, dtype=bool)
+        h, w = ctx.shape
+        past = (np.arange(h * w) < r0 * w + c0).reshape(h, w)
+        rgb = np.ones((h, w, 3))
+        rgb[past] = (0.88, 0.88, 0.88)
+        rgb[ctx] = (0.25, 0.45, 0.85)
+        rgb[r0, c0] = (0.85, 0.15, 0.15)
+        ax.imshow(rgb)
+        ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
+        ax.grid(which="minor", color="white", linewidth=0.5)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        ax.set_title(name, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.88) if title else None)  # leave room for the title above two-line labels
+    return fig
 
-    images = np.asarray(images)
-    h, w = model.image_shape
 
-    def show(index: int, row: int, col: int, temperature: float) -> None:
-        p = model.pixel_distribution(images[index : index + 1], (row, col), temperature=temperature)[0]
-        fig = plot_pixel_distribution(
-            images[index], (row, col), {f"T = {temperature:.1f}": p}, levels=model.levels,
-            true_level=images[index, row, col],
-        )  # fmt: skip
-        display(fig)
-        plt.close(fig)
+def show_occluded(images, known_mask) -> np.ndarray:
+    """Images ``(N, H, W)`` with the unknown pixels (``known_mask`` False) set to 0.5 grey, for display."""
+    images = np.asarray(images, dtype=np.float32)
+    mask = np.broadcast_to(np.asarray(known_mask, dtype=bool), images.shape)
+    return np.where(mask, images, 0.5).astype(np.float32)
 
-    return widgets.interactive(
-        show,
-        index=widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image", continuous_update=False),
-        row=widgets.IntSlider(value=h // 2, min=0, max=h - 1, description="row", continuous_update=False),
-        col=widgets.IntSlider(value=w // 2, min=0, max=w - 1, description="column", continuous_update=False),
-        temperature=widgets.FloatSlider(
-            value=1.0, min=0.2, max=2.0, step=0.1, description="temperature", continuous_update=False
-        ),
-    )
+
+def plot_completions(originals, known_mask, completions, *, size: float = 1.1, title: str | None = None) -> Figure:
+    """Three rows: the originals, what the model was given (unknown pixels grey), its completions."""
+    originals = np.asarray(originals, dtype=np.float32)
+    shown = np.concatenate([originals, show_occluded(originals, known_mask), np.asarray(completions, np.float32)])
+    n = originals.shape[0]
+    titles = ["original"] * n + ["given"] * n + ["completed"] * n
+    return plot_image_grid(shown, titles=titles, ncols=n, size=size, suptitle=title)
+
+
+def plot_generation_steps(
+    frames, *, image: int = 0, n_frames: int = 8, size: float = 1.3, title: str | None = None
+) -> Figure:
+    """One sampled image at ``n_frames`` moments of generation; ``frames`` ``(S, N, H, W)`` from ``sample_steps``.
+
+    Pixels not generated yet are shown grey (0.5).
+    """
+    frames = np.asarray(frames, dtype=np.float32)[:, image]  # (S, H, W)
+    s, h, w = frames.shape
+    picks = np.unique(np.linspace(0, s - 1, n_frames).round().astype(int))
+    per_frame = h * w / s  # pixels generated per stored frame
+    shown, titles = [], []
+    for k in picks:
+        done = int(round((k + 1) * per_frame))
+        img = frames[k].copy()
+        img.reshape(-1)[done:] = 0.5
+        shown.append(img)
+        titles.append(f"{done} px")
+    return plot_image_grid(np.stack(shown), titles=titles, ncols=len(shown), size=size, suptitle=title)

@@ -7,7 +7,7 @@ script or command that measured it, next to the code that produced it:
 
 ``bench_lstm_cpu``, ``bench_lstm_gpu``
     ``rnntutor bench ... --json rnntutor/results/bench_lstm_cpu.json`` (or
-    ``python benchmarks/bench_lstm.py``, the same code); :mod:`rnntutor.bench`.
+    ``python benchmarks/bench_lstm.py``, the same code); :mod:`rnntutor.performance.bench`.
     Shown in the Performance appendix.
 ``bench_numpy_lstm``
     ``python benchmarks/bench_numpy_lstm.py --threads 1 --json

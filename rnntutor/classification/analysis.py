@@ -1,7 +1,7 @@
 """Looking inside a trained image classifier: predictions, early decisions, hidden states, errors.
 
 Everything here takes a trained model (a :class:`rnntutor.nn.SequenceClassifier`, or any
-module mapping images/sequences to logits such as :class:`rnntutor.cnn.SmallCNN`) and
+module mapping images/sequences to logits such as :class:`rnntutor.classification.cnn.SmallCNN`) and
 images ``(N, H, W)`` in ``[0, 1]``, and returns NumPy arrays:
 
 - :func:`predict_proba` — class probabilities ``softmax(logits)``, ``(N, C)``;
@@ -52,7 +52,7 @@ def model_inputs(model: nn.Module, images) -> torch.Tensor:
     """What ``model`` reads for ``images (N, H, W)``: its sequence view, or the images themselves.
 
     A :class:`rnntutor.nn.SequenceClassifier` converts them with its own ``order`` (and
-    ``order_seed``); other models (e.g. :class:`rnntutor.cnn.SmallCNN`) get the images.
+    ``order_seed``); other models (e.g. :class:`rnntutor.classification.cnn.SmallCNN`) get the images.
     The tensor has the dtype and device of the model's parameters.
     """
     images = check_images(images)

@@ -21,8 +21,8 @@ Copy task (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016)
 
 Models: :class:`SequenceRegressor` (reads out ``h_T``, for the adding problem, with
 the loss :func:`mse_loss`); the copy task needs one prediction per step, which is
-:class:`rnntutor.labelling.SequenceLabeller` with ``bidirectional=False`` and the loss
-:func:`rnntutor.labelling.step_loss`. Both train with :func:`rnntutor.train.fit`.
+:class:`rnntutor.classification.labelling.SequenceLabeller` with ``bidirectional=False`` and the loss
+:func:`rnntutor.classification.labelling.step_loss`. Both train with :func:`rnntutor.train.fit`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnntutor.gradients import run_layer
+from rnntutor.challenges.gradients import run_layer
 from rnntutor.nn.layers import CELLS, make_layer
 
 __all__ = [
@@ -128,7 +128,7 @@ class SequenceRegressor(nn.Module):
     """``x (B, T, I)`` -> one number per sequence ``(B,)`` read out from ``h_T``: ``y = w^T h_T + b``.
 
     ``tbptt=k`` trains with truncated BPTT, ``checkpoint=k`` with gradient checkpointing,
-    both in chunks of ``k`` steps (see :func:`rnntutor.gradients.run_layer`).
+    both in chunks of ``k`` steps (see :func:`rnntutor.challenges.gradients.run_layer`).
     """
 
     def __init__(self, cell: str = "lstm", input_size: int = 2, hidden_size: int = 64, impl: str = "fused",
