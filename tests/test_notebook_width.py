@@ -9,7 +9,8 @@ static version on the notebooks themselves, so a long line is caught before a bu
   execute result or display that has no richer representation (html, image, markdown,
   widget) which the site would show instead;
 - every line inside a fenced code block of a markdown cell (the exercises' solutions show
-  their code this way), other than MyST directives (```{admonition} and the like).
+  their code this way) or of a ``text/markdown`` output (``rnntutor.show_source`` shows
+  the package's code this way), other than MyST directives (```{admonition} and the like).
 
 Length is counted in characters, not bytes, after expanding tabs and dropping ANSI colour
 codes. The limit is the notebooks' ruff line length (book/ruff.toml).
@@ -29,6 +30,8 @@ MAX_CHARS = 79
 
 # mime types that myst-nb renders in place of text/plain when a bundle has them
 RICHER = ("text/html", "text/markdown", "text/latex", "image/", "application/vnd.jupyter.widget-view+json")
+# ... and in place of text/markdown
+MARKDOWN_RICHER = ("text/html", "image/", "application/vnd.jupyter.widget-view+json")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -82,6 +85,8 @@ def shown_lines(cell: dict) -> list[tuple[str, str]]:
             data = output.get("data", {})
             if "text/plain" in data and not any(mime.startswith(RICHER) for mime in data):
                 lines += [("text/plain output", line) for line in _text(data["text/plain"]).splitlines()]
+            elif "text/markdown" in data and not any(mime.startswith(MARKDOWN_RICHER) for mime in data):
+                lines += [("code in markdown output", line) for line in fenced_code(_text(data["text/markdown"]))]
         elif output["output_type"] == "error":
             lines += [("error output", line) for line in output.get("traceback", [])]
     return lines
@@ -120,9 +125,15 @@ def test_richer_outputs_are_not_counted():
             {"output_type": "display_data", "data": {"text/plain": long, "image/png": "..."}},
             {"output_type": "execute_result", "data": {"text/plain": long}},
             {"output_type": "stream", "name": "stdout", "text": ["short\n", long]},
+            {"output_type": "display_data", "data": {"text/plain": "<md>", "text/markdown": f"```python\n{long}\n```"}},
+            {"output_type": "display_data", "data": {"text/html": long, "text/markdown": f"```\n{long}\n```"}},
         ],
     }
-    assert [where for where, line in shown_lines(cell) if line == long] == ["text/plain output", "stdout output"]
+    assert [where for where, line in shown_lines(cell) if line == long] == [
+        "text/plain output",
+        "stdout output",
+        "code in markdown output",
+    ]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
