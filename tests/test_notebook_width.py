@@ -10,7 +10,8 @@ static version on the notebooks themselves, so a long line is caught before a bu
   widget) which the site would show instead;
 - every line inside a fenced code block of a markdown cell (the exercises' solutions show
   their code this way) or of a ``text/markdown`` output (``rnntutor.show_source`` shows
-  the package's code this way), other than MyST directives (```{admonition} and the like).
+  the package's code this way), other than MyST directives (```{admonition} and the like);
+- every line inside a fenced code block of the book's markdown pages (book/*.md).
 
 Length is counted in characters, not bytes, after expanding tabs and dropping ANSI colour
 codes. The limit is the notebooks' ruff line length (book/ruff.toml).
@@ -139,4 +140,17 @@ def test_richer_outputs_are_not_counted():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_shown_lines_fit_79_characters(notebook):
     found = long_lines(notebook)
+    assert not found, f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n" + "\n".join(found)
+
+
+PAGES = sorted(BOOK.glob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_code_in_markdown_pages_fits_79_characters(page):
+    found = [
+        f"{page.name}, {shown_width(line)} chars: {line.strip()[:90]!r}"
+        for line in fenced_code(page.read_text(encoding="utf-8"))
+        if shown_width(line) > MAX_CHARS
+    ]
     assert not found, f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n" + "\n".join(found)
