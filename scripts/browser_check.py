@@ -205,7 +205,8 @@ def check_site(build: Path) -> int:
             if widgets["empty"]:
                 problems.append(f"{widgets['empty']} of {widgets['total']} widget areas are empty")
             shot = shots / (name.replace("/", "__").removesuffix(".html") + ".png")
-            page.screenshot(path=str(shot), full_page=True)
+            # a long chapter is a 30,000 px image: on a loaded 2-core machine that takes over 30 s
+            page.screenshot(path=str(shot), full_page=True, timeout=120_000)
             n_images = page.evaluate("() => document.images.length")
             screen = page.evaluate(SCREEN_JS)
             for block in screen["wide"]:
