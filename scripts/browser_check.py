@@ -8,6 +8,10 @@ every non-local request blocked. The check fails if, on any page:
   - an image did not load;
   - a widget area is empty;
   - a local resource failed to load, a request left the machine, or a script error occurred;
+  - on screen at desktop width (1280 px), a code or output block (any <pre> in the page
+    content, the exercises' solutions opened) is wider than its box, so that a reader
+    would have to scroll sideways: each such block is reported with its first line that
+    does not fit and the widths;
   - printed (print media, A4 paper width), a code or output block is wider than its box
     or than the page, so that its end would be cut off on paper.
 A full-page screenshot of each page is saved under <build>/../screenshots/.
@@ -65,6 +69,41 @@ WIDGETS_JS = """() => {
 }"""
 
 
+# On screen at desktop width, every code or output block of the page content (code cells'
+# inputs and outputs, code in the text, the exercises' solutions) must show its longest
+# line without sideways scrolling. Collapsed solutions (sphinx-togglebutton admonitions,
+# <details> dropdowns) are opened to be measured, then closed again. For each block wider
+# than its box: the first line that does not fit (those of its length and more do not),
+# how many characters fit, and the widths.
+DESKTOP_WIDTH = 1280
+SCREEN_JS = """async () => {
+  const root = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const hidden = Array.from(root.querySelectorAll('.toggle-hidden'));
+  hidden.forEach(e => e.classList.remove('toggle-hidden'));
+  const closed = Array.from(root.querySelectorAll('details:not([open])'));
+  closed.forEach(d => d.open = true);
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const right = root.getBoundingClientRect().right;
+  const canvas = document.createElement('canvas').getContext('2d');
+  const blocks = Array.from(root.querySelectorAll('pre')).filter(e => e.getBoundingClientRect().width > 0);
+  const wide = [];
+  for (const pre of blocks) {
+    if (pre.scrollWidth <= pre.clientWidth + 1 && pre.getBoundingClientRect().right <= right + 1) continue;
+    const style = getComputedStyle(pre);
+    canvas.font = `${style.fontSize} ${style.fontFamily}`;
+    const char = canvas.measureText('0'.repeat(100)).width / 100;
+    const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const fit = Math.floor(inner / char + 0.01);
+    const lines = pre.textContent.replace(/\\n$/, '').split('\\n').map(l => l.replace(/\\t/g, '        '));
+    const line = lines.find(l => l.length > fit) || lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+    wide.push({line: line.trim().slice(0, 60), chars: line.length, fit: fit,
+               scroll: pre.scrollWidth, client: pre.clientWidth});
+  }
+  closed.forEach(d => d.open = false);
+  hidden.forEach(e => e.classList.add('toggle-hidden'));
+  return {total: blocks.length, wide: wide};
+}"""
+
 # Printed, the page is as wide as A4 paper (210 mm) less Chromium's default margins
 # (about 1 cm each side): 718 CSS pixels at 96 per inch.
 PRINT_WIDTH = 718
@@ -101,7 +140,7 @@ def check_print(page) -> tuple[dict, int]:
     without = page.evaluate(PRINT_JS, [PRINT_STYLESHEET, True])
     page.evaluate(PRINT_JS, [PRINT_STYLESHEET, False])  # enabled again for what follows
     page.emulate_media(media="screen")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 900})
     return result, len(without["clipped"])
 
 
@@ -128,7 +167,7 @@ def check_site(build: Path) -> int:
                     failures.append(f"{name}: redirect target {redirect.group(1)} is missing")
                 continue
             problems: list[str] = []
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport={"width": DESKTOP_WIDTH, "height": 900})
             page = context.new_page()
 
             def route(r, problems=problems):
@@ -166,8 +205,16 @@ def check_site(build: Path) -> int:
             if widgets["empty"]:
                 problems.append(f"{widgets['empty']} of {widgets['total']} widget areas are empty")
             shot = shots / (name.replace("/", "__").removesuffix(".html") + ".png")
-            page.screenshot(path=str(shot), full_page=True)
+            # a long chapter is a 30,000 px image: on a loaded 2-core machine that takes over 30 s
+            page.screenshot(path=str(shot), full_page=True, timeout=120_000)
             n_images = page.evaluate("() => document.images.length")
+            screen = page.evaluate(SCREEN_JS)
+            for block in screen["wide"]:
+                problems.append(
+                    f"at {DESKTOP_WIDTH} px a code/output block scrolls sideways ({block['scroll']} px of content "
+                    f"in a {block['client']} px box; {block['fit']} characters fit, this line has "
+                    f"{block['chars']}): {block['line']!r}"
+                )
             printed, clipped_without = check_print(page)
             if printed["clipped"]:
                 problems.append(
@@ -177,7 +224,8 @@ def check_site(build: Path) -> int:
             status = "FAIL" if problems else "ok"
             print(
                 f"{status:4} {name}: {math['total']} equations, {n_images} images, "
-                f"{widgets['total']} widgets; printed: {len(printed['clipped'])} of {printed['total']} "
+                f"{widgets['total']} widgets; on screen: {len(screen['wide'])} of {screen['total']} blocks "
+                f"scroll sideways; printed: {len(printed['clipped'])} of {printed['total']} "
                 f"blocks clipped ({clipped_without} without the print stylesheet) "
                 f"-> {shot.relative_to(build.parent.parent)}"
             )

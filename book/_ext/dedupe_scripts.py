@@ -13,9 +13,8 @@ from __future__ import annotations
 
 def _key(script) -> tuple:
     attributes = getattr(script, "attributes", {}) or {}
-    filename = (
-        getattr(script, "filename", script) or None
-    )  # inline scripts have "" or None
+    # inline scripts have "" or None
+    filename = getattr(script, "filename", script) or None
     return (
         filename,
         tuple(sorted((k, str(v)) for k, v in attributes.items())),
