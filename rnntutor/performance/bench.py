@@ -21,6 +21,7 @@ import datetime as _dt
 import os
 import platform
 import statistics
+import textwrap
 import time
 
 import numpy as np
@@ -162,13 +163,27 @@ def run(
         torch.set_num_threads(old_threads)
 
 
-def _run(sizes, impls, repeats, warmup, dev, seed, timer, progress) -> dict:
+def _size(name) -> dict:
+    """A named size from :data:`SIZES`, or a dict with ``T, B, I, H`` (and ``label``)."""
+    if isinstance(name, dict):
+        return {"label": name.get("label", "custom"), **{k: int(name[k]) for k in "TBIH"}}
+    if name in SIZES:
+        return dict(SIZES[name])
+    raise ValueError(f"unknown size {name!r}: expected one of {', '.join(SIZES)} or a dict with T, B, I, H")
+
+
+def _check_run_args(impls, repeats) -> list:
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
-    impls = list(impls)
     for impl in impls:
         if impl not in IMPLS:
             raise ValueError(f"unknown implementation {impl!r}: expected some of {', '.join(IMPLS)}")
+    return list(impls)
+
+
+# The Performance appendix shows this function: keep its lines within 79 columns.
+def _run(sizes, impls, repeats, warmup, dev, seed, timer, progress) -> dict:
+    impls = _check_run_args(impls, repeats)
     clock = time.perf_counter if dev.type != "cpu" else TIMERS[timer]
     result = {
         "benchmark": "LSTM layer, forward + backward, float32",
@@ -181,19 +196,15 @@ def _run(sizes, impls, repeats, warmup, dev, seed, timer, progress) -> dict:
         "sizes": [],
     }
     for name in sizes:
-        if isinstance(name, dict):
-            size = {"label": name.get("label", "custom"), **{k: int(name[k]) for k in "TBIH"}}
-        elif name in SIZES:
-            size = dict(SIZES[name])
-        else:
-            raise ValueError(f"unknown size {name!r}: expected one of {', '.join(SIZES)} or a dict with T, B, I, H")
-        runners = _make_runners(size, impls, dev, seed)
+        size = _size(name)
+        runners = _make_runners(size, impls, dev, seed)  # same weights for all
         times = {impl: [] for impl in impls}
         for fn in runners.values():
             for _ in range(warmup):
                 fn()
         for r in range(repeats):
-            order = impls[r % len(impls) :] + impls[: r % len(impls)]  # rotate: no fixed position
+            k = r % len(impls)
+            order = impls[k:] + impls[:k]  # rotate: no fixed position
             for impl in order:
                 t0 = clock()
                 runners[impl]()
@@ -212,24 +223,32 @@ def _run(sizes, impls, repeats, warmup, dev, seed, timer, progress) -> dict:
         }
         result["sizes"].append(entry)
         if progress is not None:
-            progress(f"{size['label']}: " + ", ".join(f"{impl} {med[impl]:.2f} ms" for impl in impls))
+            done = ", ".join(f"{i} {med[i]:.2f} ms" for i in impls)
+            progress(f"{size['label']}: {done}")
     return result
 
 
-def format_table(result: dict) -> str:
-    """A plain-text table: one row per size and implementation, median ms and ratio to torch.nn."""
-    m = result["machine"]
-    where = m["gpu"] if m.get("gpu") else f"{m['cpu']}, {m['cpu_cores']} cores, {m['torch_threads']} torch threads"
-    lines = [
-        f"{result['benchmark']} on {m['device']} ({where}); torch {m['torch']}; "
-        f"median {result.get('timer', 'wall')} time of {result['repeats']} interleaved repeats",
-        f"{'implementation':<22}{'median ms':>12}{'x torch.nn':>12}",
-    ]
+def format_table(result: dict, width: int = 79) -> str:
+    """A plain-text table, at most ``width`` characters wide: one row per size and implementation.
+
+    Columns: the median time in ms, its ratio to ``torch.nn`` measured in the same run,
+    and the time per time step in µs (median / ``T``, forward + backward together).
+    """
+    from rnntutor.results import machine_summary
+
+    header = (
+        f"{result['benchmark']}; median {result.get('timer', 'wall')} time of "
+        f"{result['repeats']} interleaved repeats on {machine_summary(result['machine'])}"
+    )
+    wrap = dict(width=width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+    lines = textwrap.wrap(header, **wrap)
+    lines.append(f"{'implementation':<20}{'median ms':>11}{'x torch.nn':>12}{'µs per step':>13}")
     for entry in result["sizes"]:
         lines.append(f"{entry['label']}: T={entry['T']} B={entry['B']} I={entry['I']} H={entry['H']}")
         for impl, r in entry["results"].items():
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-            lines.append(f"  {LABELS.get(impl, impl):<20}{r['median_ms']:>12.2f}{ratio:>12}")
+            per_step = r["median_ms"] * 1e3 / entry["T"]
+            lines.append(f"  {LABELS.get(impl, impl):<18}{r['median_ms']:>11.2f}{ratio:>12}{per_step:>13.3g}")
     return "\n".join(lines)
 
 

@@ -36,8 +36,9 @@ def plot_benchmark(result: dict, *, title: str | None = None) -> Figure:
     ax.set_ylabel("time / torch.nn time")
     ax.set_ylim(0, top * 1.35)
     ax.legend(fontsize=8, ncols=len(impls), loc="upper left")
-    m = result["machine"]
-    where = m["gpu"] if m.get("gpu") else f"{m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads)"
+    from rnntutor.results import machine_summary
+
     timer = result.get("timer", "wall")
-    ax.set_title(title or f"LSTM forward + backward, median {timer} time, on {m['device']}: {where}", fontsize=9)
+    where = machine_summary(result["machine"])
+    ax.set_title(title or f"LSTM forward + backward, median {timer} time, on {where}", fontsize=9)
     return fig
