@@ -32,7 +32,11 @@ import torch
 from rnntutor import seed_everything
 from rnntutor.data import load_split, quantize
 from rnntutor.generation import image_loader, nll_loss
-from rnntutor.generation.comparison import RESULTS_DIR, count_parameters, matched_models
+from rnntutor.generation.comparison import (
+    RESULTS_DIR,
+    count_parameters,
+    matched_models,
+)
 from rnntutor.performance.bench import TIMERS, machine_info
 
 

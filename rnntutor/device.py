@@ -25,10 +25,14 @@ def get_device(device: str | torch.device = "auto") -> torch.device:
     if isinstance(device, torch.device):
         device = str(device)
     if not isinstance(device, str):
-        raise TypeError(f"device must be a string such as 'auto' or 'cpu', got {type(device).__name__}")
+        raise TypeError(
+            f"device must be a string such as 'auto' or 'cpu', got {type(device).__name__}"
+        )
     kind = device.split(":")[0]
     if kind not in _KNOWN:
-        raise ValueError(f"unknown device {device!r}: expected one of {', '.join(_KNOWN)}")
+        raise ValueError(
+            f"unknown device {device!r}: expected one of {', '.join(_KNOWN)}"
+        )
     if kind == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -41,7 +45,9 @@ def get_device(device: str | torch.device = "auto") -> torch.device:
             "(torch.cuda.is_available() is False); use device='auto' or 'cpu'"
         )
     if kind == "mps" and not _mps_available():
-        raise RuntimeError("device 'mps' was requested but the Apple MPS backend is not available; use 'auto' or 'cpu'")
+        raise RuntimeError(
+            "device 'mps' was requested but the Apple MPS backend is not available; use 'auto' or 'cpu'"
+        )
     return torch.device(device)
 
 

@@ -39,7 +39,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnntutor.checkpoint import CheckpointError, check_data, load_checkpoint, read_checkpoint, save_checkpoint
+from rnntutor.checkpoint import (
+    CheckpointError,
+    check_data,
+    load_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
 from rnntutor.device import get_device, seed_everything
 
 __all__ = [
@@ -135,7 +141,9 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"environment variable {name} must be an integer, got {text!r}") from None
+        raise ValueError(
+            f"environment variable {name} must be an integer, got {text!r}"
+        ) from None
 
 
 def init_distributed(device="auto") -> DistributedInfo:
@@ -172,9 +180,13 @@ def init_distributed(device="auto") -> DistributedInfo:
     elif dev.type == "cpu":
         backend = "gloo"
     else:
-        raise ValueError(f"distributed training runs on cuda (nccl) or cpu (gloo), not on {dev.type}")
+        raise ValueError(
+            f"distributed training runs on cuda (nccl) or cpu (gloo), not on {dev.type}"
+        )
     if not dist.is_initialized():
-        dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
+        dist.init_process_group(
+            backend=backend, rank=rank, world_size=world_size
+        )
     return DistributedInfo(rank, world_size, local_rank, dev)
 
 
@@ -207,7 +219,9 @@ def _sharded(loader, rank: int, world_size: int, seed: int):
     if isinstance(loader.sampler, DistributedSampler):
         return loader
     if not isinstance(loader, DataLoader) or loader.batch_size is None:
-        raise TypeError("under torchrun, fit needs a torch DataLoader with a batch_size to shard it across processes")
+        raise TypeError(
+            "under torchrun, fit needs a torch DataLoader with a batch_size to shard it across processes"
+        )
     sampler = DistributedSampler(
         loader.dataset,
         num_replicas=world_size,
@@ -238,7 +252,9 @@ def _any_rank(flag: bool, dev: torch.device, world_size: int) -> bool:
     return bool(value.item())
 
 
-def _all_reduce_sums(values: list[float], dev: torch.device, world_size: int) -> list[float]:
+def _all_reduce_sums(
+    values: list[float], dev: torch.device, world_size: int
+) -> list[float]:
     """Each number summed over the ranks (float64); unchanged with one process."""
     if world_size == 1:
         return values
@@ -249,12 +265,16 @@ def _all_reduce_sums(values: list[float], dev: torch.device, world_size: int) ->
     return tensor.tolist()
 
 
-def make_optimizer(model: nn.Module, optimizer, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(
+    model: nn.Module, optimizer, lr: float
+) -> torch.optim.Optimizer:
     """An optimizer by name (``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``), or the one given."""
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}"
+        )
     return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
 
 
@@ -262,14 +282,24 @@ def _check_positive(name: str, value, *, allow_none: bool = False):
     """Return ``value`` as a float if it is a positive finite real (NumPy scalars included)."""
     if value is None and allow_none:
         return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and 0 < value < math.inf
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and 0 < value < math.inf
+    )
     if not ok:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        raise ValueError(
+            f"{name} must be a positive finite number, got {value!r}"
+        )
     return float(value)
 
 
 def _check_epochs(epochs) -> int:
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+    if (
+        isinstance(epochs, bool)
+        or not isinstance(epochs, numbers.Integral)
+        or epochs < 1
+    ):
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     return int(epochs)
 
@@ -280,17 +310,27 @@ def _default_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def _correct(out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
     """Number of correct predictions and of predictions, for class labels or binary targets."""
-    if out.dim() == y.dim() + 1 and not y.is_floating_point():  # logits (B, C), labels (B,)
+    if (
+        out.dim() == y.dim() + 1 and not y.is_floating_point()
+    ):  # logits (B, C), labels (B,)
         return (out.argmax(dim=-1) == y).sum().item(), y.numel()
     if out.shape == y.shape:  # binary targets in {0, 1} with logits
         return ((out > 0) == (y > 0.5)).sum().item(), y.numel()
     return float("nan"), 0
 
 
-def _diverged(what: str, value: float, epoch: int, batch: int, lr: float, clip) -> DivergenceError:
+def _diverged(
+    what: str, value: float, epoch: int, batch: int, lr: float, clip
+) -> DivergenceError:
     hint = f"lower the learning rate (e.g. lr={lr / 10:.3g})"
-    hint += " or enable gradient clipping (clip=1.0)" if not clip else f" or clip harder (clip={clip / 10:.3g})"
-    return DivergenceError(f"training diverged: the {what} became {value} at epoch {epoch}, batch {batch}; {hint}")
+    hint += (
+        " or enable gradient clipping (clip=1.0)"
+        if not clip
+        else f" or clip harder (clip={clip / 10:.3g})"
+    )
+    return DivergenceError(
+        f"training diverged: the {what} became {value} at epoch {epoch}, batch {batch}; {hint}"
+    )
 
 
 def fit(
@@ -335,7 +375,9 @@ def fit(
         from torch.nn.parallel import DistributedDataParallel
 
         # DDP copies rank 0's weights to every rank, then averages gradients in backward
-        net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
+        net = DistributedDataParallel(
+            model, device_ids=[dev.index] if dev.type == "cuda" else None
+        )
         train_loader = _sharded(train_loader, rank, world_size, seed)
     opt = make_optimizer(model, optimizer, lr)
     loss_fn = loss_fn or _default_loss
@@ -344,7 +386,9 @@ def fit(
     for epoch in range(1, epochs + 1):
         model.train()
         if world_size > 1:
-            train_loader.sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every rank
+            train_loader.sampler.set_epoch(
+                epoch
+            )  # a different shuffle each epoch, the same on every rank
         start = time.perf_counter()
         total_loss, correct, count, n_batches, norms = 0.0, 0.0, 0, 0, 0.0
         n_pred = 0  # predictions scored: B for class labels, B*T for per-step labels
@@ -358,14 +402,23 @@ def fit(
             here = not math.isfinite(value)
             if _any_rank(here, dev, world_size):
                 what = "loss" if here else "loss of another process"
-                raise _diverged(what, value if here else float("nan"), epoch, batch, lr, clip)
+                raise _diverged(
+                    what,
+                    value if here else float("nan"),
+                    epoch,
+                    batch,
+                    lr,
+                    clip,
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             params = [p for p in model.parameters() if p.grad is not None]
             if clip:
                 norm = nn.utils.clip_grad_norm_(params, clip).item()
             else:
-                norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params])).item()
+                norm = torch.linalg.vector_norm(
+                    torch.stack([p.grad.norm() for p in params])
+                ).item()
             if not math.isfinite(norm):
                 raise _diverged("gradient norm", norm, epoch, batch, lr, clip)
             opt.step()
@@ -377,12 +430,21 @@ def fit(
             norms += norm
             n_batches += 1
             if show:
-                bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / max(n_pred, 1):.3f}")
+                bar.set_postfix(
+                    loss=f"{total_loss / count:.4f}",
+                    acc=f"{correct / max(n_pred, 1):.3f}",
+                )
         if count == 0:
             raise ValueError("train_loader yielded no batches")
-        if world_size > 1:  # sums over every rank's batches; the gradient norm is already the same on all
-            total_loss, correct, n_pred, count, norms, n_batches = _all_reduce_sums(
-                [total_loss, correct, n_pred, count, norms, n_batches], dev, world_size
+        if (
+            world_size > 1
+        ):  # sums over every rank's batches; the gradient norm is already the same on all
+            total_loss, correct, n_pred, count, norms, n_batches = (
+                _all_reduce_sums(
+                    [total_loss, correct, n_pred, count, norms, n_batches],
+                    dev,
+                    world_size,
+                )
             )
         history.epoch.append(epoch)
         history.train_loss.append(total_loss / count)
@@ -397,8 +459,14 @@ def fit(
             history.val_acc.append(None)
         history.seconds.append(time.perf_counter() - start)
         if show:
-            tail = "" if val_loader is None else f", val loss {history.val_loss[-1]:.4f} acc {history.val_acc[-1]:.3f}"
-            bar.write(f"epoch {epoch}: loss {history.train_loss[-1]:.4f} acc {history.train_acc[-1]:.3f}{tail}")
+            tail = (
+                ""
+                if val_loader is None
+                else f", val loss {history.val_loss[-1]:.4f} acc {history.val_acc[-1]:.3f}"
+            )
+            bar.write(
+                f"epoch {epoch}: loss {history.train_loss[-1]:.4f} acc {history.train_acc[-1]:.3f}{tail}"
+            )
             bar.close()
     return history
 
@@ -412,7 +480,9 @@ def _bar(loader, show: bool, desc: str):
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, device="auto", *, loss_fn: Callable | None = None) -> dict:
+def evaluate(
+    model: nn.Module, loader, device="auto", *, loss_fn: Callable | None = None
+) -> dict:
     """Mean loss and accuracy of ``model`` over ``loader``: ``{"loss", "accuracy", "n"}``.
 
     The model is moved to ``device`` and put in eval mode for the pass (its previous
@@ -453,11 +523,21 @@ def evaluate_checkpoint(
     from rnntutor import data
 
     config, provenance = checkpoint["config"], checkpoint.get("data", {})
-    images, labels = data.load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
+    images, labels = data.load_split(
+        dataset,
+        split,
+        seed=int(provenance.get("split_seed", 0)),
+        cache_dir=cache_dir,
+    )
     check_data(checkpoint, dataset, images.shape[1:])
     order = config.get("order", "rows")
     loader = data.make_loader(
-        images, labels, order=order, batch_size=batch_size, shuffle=False, seed=int(config.get("order_seed", 0))
+        images,
+        labels,
+        order=order,
+        batch_size=batch_size,
+        shuffle=False,
+        seed=int(config.get("order_seed", 0)),
     )
     features = loader.dataset[0][0].shape[-1]
     if features != config["input_size"]:

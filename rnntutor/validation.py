@@ -30,25 +30,40 @@ def check_array(
         try:
             x = np.asarray(x)
         except Exception as exc:  # pragma: no cover - numpy rarely refuses
-            raise TypeError(f"{name} must be array-like, got {type(x).__name__}") from exc
+            raise TypeError(
+                f"{name} must be array-like, got {type(x).__name__}"
+            ) from exc
     if x.dtype == object:
         raise TypeError(f"{name} must be a numeric array, got dtype object")
     if shape is not None:
-        expected = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+        expected = (
+            "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+        )
         if x.ndim != len(shape):
-            raise ValueError(f"{name} must have shape {expected} ({len(shape)} dims), got shape {x.shape}")
+            raise ValueError(
+                f"{name} must have shape {expected} ({len(shape)} dims), got shape {x.shape}"
+            )
         for axis, (want, got) in enumerate(zip(shape, x.shape, strict=True)):
             if isinstance(want, int) and want != got:
                 raise ValueError(
                     f"{name} must have shape {expected}, got shape {x.shape} (axis {axis} is {got}, expected {want})"
                 )
     if dtypes is not None:
-        ok = any((x.dtype.kind == d) if isinstance(d, str) else np.issubdtype(x.dtype, d) for d in dtypes)
+        ok = any(
+            (x.dtype.kind == d)
+            if isinstance(d, str)
+            else np.issubdtype(x.dtype, d)
+            for d in dtypes
+        )
         if not ok:
-            raise TypeError(f"{name} must have dtype in {list(map(str, dtypes))}, got {x.dtype}")
+            raise TypeError(
+                f"{name} must have dtype in {list(map(str, dtypes))}, got {x.dtype}"
+            )
     if finite and x.dtype.kind in "fc" and not np.all(np.isfinite(x)):
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf)")
+        raise ValueError(
+            f"{name} contains {bad} non-finite value(s) (NaN or inf)"
+        )
     return x
 
 

@@ -37,7 +37,12 @@ import torch
 from rnntutor import seed_everything
 from rnntutor.data import load_split, quantize
 from rnntutor.generation import IndependentCategorical
-from rnntutor.generation.comparison import MATCHED, RESULTS_DIR, count_parameters, matched_models
+from rnntutor.generation.comparison import (
+    MATCHED,
+    RESULTS_DIR,
+    count_parameters,
+    matched_models,
+)
 from rnntutor.generation.training import train_generator
 
 LEVELS = 17

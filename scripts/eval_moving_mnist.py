@@ -21,7 +21,12 @@ import torch
 
 from rnntutor.checkpoint import file_sha256, read_checkpoint
 from rnntutor.data import moving_mnist_test
-from rnntutor.sequences import BlankFrame, CopyLastFrame, MeanFrame, evaluate_predictor
+from rnntutor.sequences import (
+    BlankFrame,
+    CopyLastFrame,
+    MeanFrame,
+    evaluate_predictor,
+)
 from rnntutor.sequences.pretrained import CHECKPOINT_DIR
 
 

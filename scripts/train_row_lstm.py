@@ -23,7 +23,12 @@ import torch
 
 from rnntutor import seed_everything
 from rnntutor.checkpoint import check_writable
-from rnntutor.data import SPLIT_SIZES, binarize, binarize_stochastic, load_split
+from rnntutor.data import (
+    SPLIT_SIZES,
+    binarize,
+    binarize_stochastic,
+    load_split,
+)
 from rnntutor.generation import RowLSTM, image_loader, nll_loss
 from rnntutor.generation.pretrained import CHECKPOINT_DIR, save_model
 from rnntutor.train import fit

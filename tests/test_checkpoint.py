@@ -18,9 +18,19 @@ import torch
 from torch import nn
 
 from rnntutor import checkpoint, cli
-from rnntutor.checkpoint import CheckpointError, DataMismatchError, UnwritableError
+from rnntutor.checkpoint import (
+    CheckpointError,
+    DataMismatchError,
+    UnwritableError,
+)
 from rnntutor.data import binarize, load_split
-from rnntutor.generation import FVSBN, DiagonalBiLSTM, IndependentBernoulli, PixelLSTM, RowLSTM
+from rnntutor.generation import (
+    FVSBN,
+    DiagonalBiLSTM,
+    IndependentBernoulli,
+    PixelLSTM,
+    RowLSTM,
+)
 from rnntutor.nn import SequenceClassifier
 
 DIGITS = {"dataset": "digits", "split": "train", "split_seed": 0, "image_shape": [8, 8], "binarization": None}

@@ -5,7 +5,12 @@ import pytest
 import torch
 
 from rnntutor import data, train
-from rnntutor.classification.cnn import SmallCNN, cnn_param_count, count_parameters, match_channels
+from rnntutor.classification.cnn import (
+    SmallCNN,
+    cnn_param_count,
+    count_parameters,
+    match_channels,
+)
 from rnntutor.nn import SequenceClassifier
 
 

@@ -7,7 +7,13 @@ import pytest
 import torch
 
 import rnntutor
-from rnntutor.exercises import LearnerError, call_learner, compare_arrays, failed, passed
+from rnntutor.exercises import (
+    LearnerError,
+    call_learner,
+    compare_arrays,
+    failed,
+    passed,
+)
 from rnntutor.validation import check_array, check_same_size
 
 

@@ -10,7 +10,14 @@ import torch
 
 from rnntutor import cli
 from rnntutor.checkpoint import CheckpointError
-from rnntutor.generation import FVSBN, RowLSTM, load_model, load_pretrained, pretrained_record, save_model
+from rnntutor.generation import (
+    FVSBN,
+    RowLSTM,
+    load_model,
+    load_pretrained,
+    pretrained_record,
+    save_model,
+)
 from rnntutor.generation.pretrained import CHECKPOINT_DIR, file_sha256
 
 

@@ -11,7 +11,12 @@ import torch
 import torch.nn.functional as F
 
 from rnntutor.exercises import generation as ex
-from rnntutor.generation import FVSBN, IndependentBernoulli, check_causality, row_mask
+from rnntutor.generation import (
+    FVSBN,
+    IndependentBernoulli,
+    check_causality,
+    row_mask,
+)
 from rnntutor.generation import plots as gen_plots
 from rnntutor.generation import widgets as gen_widgets
 

@@ -25,7 +25,12 @@ from rnntutor.generation import (
     nll_loss,
     vertical_mask,
 )
-from rnntutor.generation.comparison import MATCHED, count_parameters, load_result, matched_models
+from rnntutor.generation.comparison import (
+    MATCHED,
+    count_parameters,
+    load_result,
+    matched_models,
+)
 from rnntutor.generation.training import train_generator
 
 
@@ -383,11 +388,11 @@ def test_pixel_explorer_builds_and_redraws():
     import matplotlib
 
     matplotlib.use("Agg")
-    from rnntutor.generation import plots
+    from rnntutor.generation import widgets
 
     model = _categorical_models((4, 5), 6)["PixelCNN"]
     images = np.random.default_rng(0).integers(0, 6, size=(3, 4, 5))
-    widget = plots.pixel_explorer(model, images)
+    widget = widgets.pixel_explorer(model, images)
     names = [c.description for c in widget.children[:-1]]
     assert names == ["image", "row", "column", "temperature"]
     assert widget.children[1].max == 3 and widget.children[2].max == 4

@@ -3,7 +3,13 @@
 import pytest
 import torch
 
-from rnntutor.challenges.mingru import MinGRU, g, log_g, scan_linear, scan_linear_log
+from rnntutor.challenges.mingru import (
+    MinGRU,
+    g,
+    log_g,
+    scan_linear,
+    scan_linear_log,
+)
 
 
 def test_g_and_log_g():

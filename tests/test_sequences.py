@@ -378,7 +378,11 @@ def test_train_predictor_logs_and_learns_a_little(tmp_path):
 
 
 def test_checkpoint_round_trip_and_evaluate_file(tmp_path):
-    from rnntutor.checkpoint import evaluate_file, load_checkpoint, save_checkpoint
+    from rnntutor.checkpoint import (
+        evaluate_file,
+        load_checkpoint,
+        save_checkpoint,
+    )
 
     torch.manual_seed(0)
     model = ConvLSTMPredictor(24, 4, [3], 1, n_out=8)

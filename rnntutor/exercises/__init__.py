@@ -36,7 +36,11 @@ class Verdict:
         return self.solved
 
     def __eq__(self, other) -> bool:
-        return bool(other) == self.solved if isinstance(other, (bool, Verdict)) else NotImplemented
+        return (
+            bool(other) == self.solved
+            if isinstance(other, (bool, Verdict))
+            else NotImplemented
+        )
 
     def __hash__(self) -> int:
         return hash(self.solved)
@@ -67,7 +71,9 @@ class LearnerError(Exception):
 def call_learner(fn: Callable[..., Any], *args, **kwargs) -> Any:
     """Call the learner's ``fn``; turn any exception into a readable ``LearnerError``."""
     if not callable(fn):
-        raise LearnerError(f"expected your function, got {type(fn).__name__} {_short(fn)}.")
+        raise LearnerError(
+            f"expected your function, got {type(fn).__name__} {_short(fn)}."
+        )
     try:
         return fn(*args, **kwargs)
     except NotImplementedError as exc:
@@ -80,10 +86,14 @@ def call_learner(fn: Callable[..., Any], *args, **kwargs) -> Any:
             ) from exc
         raise LearnerError(f"your function raised ValueError: {exc}") from exc
     except Exception as exc:
-        raise LearnerError(f"your function raised {type(exc).__name__}: {exc}") from exc
+        raise LearnerError(
+            f"your function raised {type(exc).__name__}: {exc}"
+        ) from exc
 
 
-def compare_arrays(got: Any, expected: np.ndarray, what: str, atol: float = 1e-8) -> str | None:
+def compare_arrays(
+    got: Any, expected: np.ndarray, what: str, atol: float = 1e-8
+) -> str | None:
     """Return ``None`` if ``got`` equals ``expected`` (shape and values), else the reason."""
     try:
         got = np.asarray(got)
@@ -103,7 +113,9 @@ def compare_arrays(got: Any, expected: np.ndarray, what: str, atol: float = 1e-8
     return None
 
 
-def run_learner(fn: Callable[..., Any], exercise: str, *args) -> tuple[Any, Verdict | None]:
+def run_learner(
+    fn: Callable[..., Any], exercise: str, *args
+) -> tuple[Any, Verdict | None]:
     """Call the learner's ``fn``: ``(result, None)``, or ``(None, failed verdict)`` if it raised."""
     try:
         return call_learner(fn, *args), None
@@ -124,7 +136,15 @@ def as_numpy(x: Any) -> Any:
     return x
 
 
-def diagnose(got, expected: np.ndarray, what: str, mistakes, *, atol: float = 1e-8, rtol: float = 1e-5):
+def diagnose(
+    got,
+    expected: np.ndarray,
+    what: str,
+    mistakes,
+    *,
+    atol: float = 1e-8,
+    rtol: float = 1e-5,
+):
     """``None`` if ``got`` equals ``expected`` (within ``atol``); else ``(why, hint)``.
 
     ``mistakes`` lists ``(wrong_answer, why, hint)``: a learner's result equal to one of
@@ -133,7 +153,10 @@ def diagnose(got, expected: np.ndarray, what: str, mistakes, *, atol: float = 1e
     """
     got = as_numpy(got)
     if got is None:
-        return "your function returned None.", "Did you forget the `return` statement?"
+        return (
+            "your function returned None.",
+            "Did you forget the `return` statement?",
+        )
     reason = compare_arrays(got, expected, what, atol=atol)
     if reason is None:
         return None
@@ -143,7 +166,9 @@ def diagnose(got, expected: np.ndarray, what: str, mistakes, *, atol: float = 1e
         return reason, ""
     for wrong, why, hint in mistakes:
         wrong = np.asarray(wrong, dtype=np.float64)
-        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, atol=atol, rtol=rtol):
+        if got_arr.shape == wrong.shape and np.allclose(
+            got_arr, wrong, atol=atol, rtol=rtol
+        ):
             return why, hint
     return reason, ""
 
@@ -168,7 +193,9 @@ def _short(x: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def learner_array(got: Any, what: str, shape: tuple | None = None) -> tuple[np.ndarray | None, tuple | None]:
+def learner_array(
+    got: Any, what: str, shape: tuple | None = None
+) -> tuple[np.ndarray | None, tuple | None]:
     """Read a learner's array result: ``(array, None)`` or ``(None, (why, hint))``.
 
     Accepts NumPy arrays, torch tensors on any device, lists and numbers. Refuses, with
@@ -178,45 +205,84 @@ def learner_array(got: Any, what: str, shape: tuple | None = None) -> tuple[np.n
     """
     got = as_numpy(got)
     if got is None:
-        return None, (f"your function returned None instead of {what}.", "Did you forget the `return` statement?")
+        return None, (
+            f"your function returned None instead of {what}.",
+            "Did you forget the `return` statement?",
+        )
     if isinstance(got, (str, bytes)):
-        return None, (f"your function returned a string ({_short(got)}) instead of {what}.", "Return numbers.")
+        return None, (
+            f"your function returned a string ({_short(got)}) instead of {what}.",
+            "Return numbers.",
+        )
     if isinstance(got, dict):
-        return None, (f"your function returned a dict (keys {_short(list(got))}) instead of {what}.", "")
+        return None, (
+            f"your function returned a dict (keys {_short(list(got))}) instead of {what}.",
+            "",
+        )
     if isinstance(got, bool) or isinstance(got, np.bool_):
-        return None, (f"your function returned the boolean {got} instead of {what}.", "")
+        return None, (
+            f"your function returned the boolean {got} instead of {what}.",
+            "",
+        )
     try:
         with np.errstate(all="ignore"):
             arr = np.asarray(got)
     except Exception:
         arr = None
     if arr is None or arr.dtype == object:
-        kind = "ragged (rows of different lengths) or mixed " if isinstance(got, (list, tuple)) else ""
-        return None, (f"your function returned a {kind}{type(got).__name__} that is not an array of numbers.", "")
+        kind = (
+            "ragged (rows of different lengths) or mixed "
+            if isinstance(got, (list, tuple))
+            else ""
+        )
+        return None, (
+            f"your function returned a {kind}{type(got).__name__} that is not an array of numbers.",
+            "",
+        )
     if arr.dtype.kind == "b":
-        return None, (f"{what} is a boolean array; expected numbers.", "Convert with .astype(float) if you meant 0/1.")
+        return None, (
+            f"{what} is a boolean array; expected numbers.",
+            "Convert with .astype(float) if you meant 0/1.",
+        )
     if arr.dtype.kind not in "iuf":
-        return None, (f"{what} has dtype {arr.dtype}; expected real numbers.", "")
+        return None, (
+            f"{what} has dtype {arr.dtype}; expected real numbers.",
+            "",
+        )
     if shape is not None and arr.shape != tuple(shape):
         hint = ""
         if arr.ndim == 2 and arr.shape == tuple(shape)[::-1]:
             hint = "It looks transposed: check the layout (batch first, row vectors)."
         elif arr.size == math.prod(shape):
             hint = "It has the right number of values in the wrong shape: check your reshape/transpose."
-        return None, (f"{what} has shape {arr.shape}, expected {tuple(shape)}.", hint)
+        return None, (
+            f"{what} has shape {arr.shape}, expected {tuple(shape)}.",
+            hint,
+        )
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        return None, (f"{what} contains NaN or infinite values ({n_bad} of {arr.size}).", "Look for overflow or 0/0.")
+        return None, (
+            f"{what} contains NaN or infinite values ({n_bad} of {arr.size}).",
+            "Look for overflow or 0/0.",
+        )
     return arr, None
 
 
-def tolerances(arr: np.ndarray, tol64: tuple = TOL64, tol32: tuple = TOL32) -> tuple[float, float]:
+def tolerances(
+    arr: np.ndarray, tol64: tuple = TOL64, tol32: tuple = TOL32
+) -> tuple[float, float]:
     """``(atol, rtol)`` that follow the learner's dtype: float32/16 get the looser pair."""
     return tol32 if arr.dtype.kind == "f" and arr.dtype.itemsize < 8 else tol64
 
 
 def compare_result(
-    got: Any, expected: np.ndarray, what: str, mistakes=(), *, tol64: tuple = TOL64, tol32: tuple = TOL32
+    got: Any,
+    expected: np.ndarray,
+    what: str,
+    mistakes=(),
+    *,
+    tol64: tuple = TOL64,
+    tol32: tuple = TOL32,
 ) -> tuple | None:
     """``None`` when ``got`` equals ``expected`` within tolerances of the learner's dtype; else ``(why, hint)``.
 
@@ -237,7 +303,9 @@ def compare_result(
         if wrong.shape == values.shape and np.allclose(values, wrong, **loose):
             return why, hint
     err = float(np.max(np.abs(values - expected)))
-    if tolerances(arr, tol64, tol32) == tol64 and np.allclose(values, expected, atol=tol32[0], rtol=tol32[1]):
+    if tolerances(arr, tol64, tol32) == tol64 and np.allclose(
+        values, expected, atol=tol32[0], rtol=tol32[1]
+    ):
         return (
             f"{what} is right only to float32 precision (largest error {err:.1e}); this exercise works in float64.",
             "Keep the inputs' dtype: do not cast to float32 (torch.tensor(x) keeps float64, torch.float32 does not).",
@@ -251,7 +319,9 @@ def compare_result(
     )
 
 
-def learner_number(got: Any, what: str, *, integer: bool = False) -> tuple[float | int | None, tuple | None]:
+def learner_number(
+    got: Any, what: str, *, integer: bool = False
+) -> tuple[float | int | None, tuple | None]:
     """Read a learner's scalar result: ``(value, None)`` or ``(None, (why, hint))``.
 
     Accepts Python and NumPy numbers, 0-d arrays and one-element tensors. Refuses
@@ -266,11 +336,20 @@ def learner_number(got: Any, what: str, *, integer: bool = False) -> tuple[float
             )
         got = got.reshape(()).item()
     if got is None:
-        return None, (f"your function returned None instead of {what}.", "Did you forget the `return` statement?")
+        return None, (
+            f"your function returned None instead of {what}.",
+            "Did you forget the `return` statement?",
+        )
     if isinstance(got, (bool, np.bool_)):
-        return None, (f"your function returned the boolean {got} instead of {what}.", "")
+        return None, (
+            f"your function returned the boolean {got} instead of {what}.",
+            "",
+        )
     if not isinstance(got, numbers.Real):
-        return None, (f"{what} should be a number; your function returned {type(got).__name__} {_short(got)}.", "")
+        return None, (
+            f"{what} should be a number; your function returned {type(got).__name__} {_short(got)}.",
+            "",
+        )
     if isinstance(got, numbers.Integral):
         return int(got), None
     value = float(got)
@@ -278,7 +357,10 @@ def learner_number(got: Any, what: str, *, integer: bool = False) -> tuple[float
         return None, (f"{what} is {value}; expected a finite number.", "")
     if integer:
         if value != int(value):
-            return None, (f"{what} should be a whole number; got {value!r}.", "")
+            return None, (
+                f"{what} should be a whole number; got {value!r}.",
+                "",
+            )
         return int(value), None
     return value, None
 
@@ -295,10 +377,21 @@ def readonly(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def readonly_dict(params: dict) -> dict:
     """A new dict whose NumPy arrays are read-only copies (``readonly`` for a params dict)."""
-    return {k: readonly(v)[0] if isinstance(v, np.ndarray) else v for k, v in params.items()}
+    return {
+        k: readonly(v)[0] if isinstance(v, np.ndarray) else v
+        for k, v in params.items()
+    }
 
 
-_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LOOPS = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
 
 
 def uses_python_loop(fn: Callable) -> bool | None:
@@ -337,7 +430,10 @@ def checker(exercise: str) -> Callable:
         @functools.wraps(check)
         def guarded(fn=None, *args, **kwargs) -> Verdict:
             if not callable(fn):
-                return failed(exercise, f"pass your function itself (got {type(fn).__name__} {_short(fn)}).")
+                return failed(
+                    exercise,
+                    f"pass your function itself (got {type(fn).__name__} {_short(fn)}).",
+                )
             try:
                 verdict = check(fn, *args, **kwargs)
             except Exception as exc:  # the learner's result broke an assumption of the checker
@@ -346,7 +442,11 @@ def checker(exercise: str) -> Callable:
                     f"your answer could not be checked ({type(exc).__name__}: {_short(str(exc), 120)}).",
                     "Return exactly what the exercise asks for (type and shape).",
                 )
-            return verdict if isinstance(verdict, Verdict) else Verdict(bool(verdict))
+            return (
+                verdict
+                if isinstance(verdict, Verdict)
+                else Verdict(bool(verdict))
+            )
 
         return guarded
 

@@ -26,7 +26,11 @@ from rnntutor.exercises import (
     readonly,
     readonly_dict,
 )
-from rnntutor.exercises.background import compare_any_shape, forbidden_call, run_at
+from rnntutor.exercises.background import (
+    compare_any_shape,
+    forbidden_call,
+    run_at,
+)
 
 __all__ = [
     "check_gru_step",

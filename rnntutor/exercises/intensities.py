@@ -20,7 +20,15 @@ import re
 import numpy as np
 import torch
 
-from rnntutor.exercises import LearnerError, Verdict, as_numpy, call_learner, failed, passed, run_learner
+from rnntutor.exercises import (
+    LearnerError,
+    Verdict,
+    as_numpy,
+    call_learner,
+    failed,
+    passed,
+    run_learner,
+)
 
 __all__ = ["check_bits_per_dim", "check_blind_spot", "check_mask", "check_quantize", "check_sample_levels"]
 

@@ -7,7 +7,14 @@ import inspect
 
 import numpy as np
 
-from rnntutor.exercises import Verdict, as_numpy, diagnose, failed, passed, run_learner
+from rnntutor.exercises import (
+    Verdict,
+    as_numpy,
+    diagnose,
+    failed,
+    passed,
+    run_learner,
+)
 
 __all__ = [
     "check_bce_per_sequence",

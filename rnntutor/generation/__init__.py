@@ -18,9 +18,22 @@ raster order, with
 :func:`check_causality` verifies that no prediction peeks at its own pixel or later ones.
 """
 
-from rnntutor.generation.base import AutoregressiveImageModel, as_binary_images, image_loader, nll_loss
-from rnntutor.generation.baselines import FVSBN, IndependentBernoulli, IndependentCategorical
-from rnntutor.generation.causality import CausalityReport, check_causality, dependency_matrix
+from rnntutor.generation.base import (
+    AutoregressiveImageModel,
+    as_binary_images,
+    image_loader,
+    nll_loss,
+)
+from rnntutor.generation.baselines import (
+    FVSBN,
+    IndependentBernoulli,
+    IndependentCategorical,
+)
+from rnntutor.generation.causality import (
+    CausalityReport,
+    check_causality,
+    dependency_matrix,
+)
 from rnntutor.generation.diagonal_bilstm import (
     DiagonalBiLSTM,
     DiagonalBiLSTMLayer,
@@ -30,9 +43,24 @@ from rnntutor.generation.diagonal_bilstm import (
     unskew,
 )
 from rnntutor.generation.pixel_lstm import PixelLSTM
-from rnntutor.generation.pixelcnn import GatedPixelCNN, GatedPixelCNNLayer, PixelCNN, vertical_mask
-from rnntutor.generation.pretrained import load_model, load_pretrained, pretrained_record, save_model
-from rnntutor.generation.row_lstm import MaskedConv1d, RowLSTM, RowLSTMLayer, row_mask
+from rnntutor.generation.pixelcnn import (
+    GatedPixelCNN,
+    GatedPixelCNNLayer,
+    PixelCNN,
+    vertical_mask,
+)
+from rnntutor.generation.pretrained import (
+    load_model,
+    load_pretrained,
+    pretrained_record,
+    save_model,
+)
+from rnntutor.generation.row_lstm import (
+    MaskedConv1d,
+    RowLSTM,
+    RowLSTMLayer,
+    row_mask,
+)
 from rnntutor.generation.training import train_generator
 
 __all__ = [

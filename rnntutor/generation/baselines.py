@@ -24,7 +24,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnntutor.generation.base import AutoregressiveImageModel, _check_levels, as_binary_images
+from rnntutor.generation.base import (
+    AutoregressiveImageModel,
+    _check_levels,
+    as_binary_images,
+)
 
 __all__ = ["FVSBN", "IndependentBernoulli", "IndependentCategorical"]
 

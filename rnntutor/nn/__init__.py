@@ -15,9 +15,25 @@ Usage::
     out, (h_n, c_n) = layer(x)  # x (B, T, 28) -> out (B, T, 128)
 """
 
-from rnntutor.nn.cells import GATES, GRUCell, LSTMCell, RNNCell, gru_step, lstm_step, rnn_step
+from rnntutor.nn.cells import (
+    GATES,
+    GRUCell,
+    LSTMCell,
+    RNNCell,
+    gru_step,
+    lstm_step,
+    rnn_step,
+)
 from rnntutor.nn.classifier import ORDERS, READOUTS, SequenceClassifier
-from rnntutor.nn.layers import CELLS, GRU, IMPLS, LSTM, RNN, make_layer, set_forget_bias
+from rnntutor.nn.layers import (
+    CELLS,
+    GRU,
+    IMPLS,
+    LSTM,
+    RNN,
+    make_layer,
+    set_forget_bias,
+)
 
 __all__ = [
     "CELLS",

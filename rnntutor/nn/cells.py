@@ -33,7 +33,9 @@ def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     return x @ weight.t() if bias is None else torch.addmm(bias, x, weight.t())
 
 
-def rnn_step(x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> Tensor:
+def rnn_step(
+    x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias_hh=None
+) -> Tensor:
     """One step of the vanilla (Elman) RNN.
 
     Equations::
@@ -43,11 +45,21 @@ def rnn_step(x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias
 
     Shapes: ``x (B, I)``, ``h_prev (B, H)`` -> ``h (B, H)``.
     """
-    a = _affine(x, weight_ih, bias_ih) + _affine(h_prev, weight_hh, bias_hh)  # (B, H)
+    a = _affine(x, weight_ih, bias_ih) + _affine(
+        h_prev, weight_hh, bias_hh
+    )  # (B, H)
     return torch.tanh(a)
 
 
-def lstm_step(x: Tensor, h_prev: Tensor, c_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+def lstm_step(
+    x: Tensor,
+    h_prev: Tensor,
+    c_prev: Tensor,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+):
     """One step of the LSTM; returns ``(h_t, c_t)``.
 
     Equations (each gate has its own input weights ``W_i*`` and hidden weights ``W_h*``)::
@@ -63,7 +75,9 @@ def lstm_step(x: Tensor, h_prev: Tensor, c_prev: Tensor, weight_ih, weight_hh, b
     ``weight_hh (4H, H)``, so one product per weight computes all four pre-activations.
     Shapes: ``x (B, I)``, ``h_prev, c_prev (B, H)`` -> ``h_t, c_t (B, H)``.
     """
-    a = _affine(x, weight_ih, bias_ih) + _affine(h_prev, weight_hh, bias_hh)  # (B, 4H)
+    a = _affine(x, weight_ih, bias_ih) + _affine(
+        h_prev, weight_hh, bias_hh
+    )  # (B, 4H)
     a_i, a_f, a_g, a_o = a.chunk(4, dim=1)  # each (B, H)
     i = torch.sigmoid(a_i)
     f = torch.sigmoid(a_f)
@@ -74,7 +88,9 @@ def lstm_step(x: Tensor, h_prev: Tensor, c_prev: Tensor, weight_ih, weight_hh, b
     return h, c
 
 
-def gru_step(x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> Tensor:
+def gru_step(
+    x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias_hh=None
+) -> Tensor:
     """One step of the GRU (the ``torch.nn.GRU`` variant: ``r_t`` gates ``W_hn h + b_hn``).
 
     Equations::
@@ -99,28 +115,42 @@ def gru_step(x: Tensor, h_prev: Tensor, weight_ih, weight_hh, bias_ih=None, bias
 def check_input(x, name: str, size: int, ndim: int, ref: Tensor) -> Tensor:
     """Check that ``x`` is a tensor with ``ndim`` dims, last dim ``size``, same dtype/device as ``ref``."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(x).__name__}"
+        )
     if x.dim() != ndim or x.shape[-1] != size:
         want = "(B, T, I)" if ndim == 3 else "(B, I)"
-        raise ValueError(f"{name} must have shape {want} with I={size}, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must have shape {want} with I={size}, got shape {tuple(x.shape)}"
+        )
     if x.dtype != ref.dtype:
         raise TypeError(
             f"{name} has dtype {x.dtype} but the parameters are {ref.dtype}; convert one of them "
             f"(x.to({ref.dtype}) or model.to({x.dtype}))"
         )
     if x.device != ref.device:
-        raise ValueError(f"{name} is on {x.device} but the parameters are on {ref.device}; move one of them")
+        raise ValueError(
+            f"{name} is on {x.device} but the parameters are on {ref.device}; move one of them"
+        )
     return x
 
 
-def check_state(state, name: str, shape: tuple[int, ...], ref: Tensor) -> Tensor:
+def check_state(
+    state, name: str, shape: tuple[int, ...], ref: Tensor
+) -> Tensor:
     """Check one state tensor: exact ``shape``, dtype and device of ``ref``."""
     if not isinstance(state, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(state).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(state).__name__}"
+        )
     if tuple(state.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got shape {tuple(state.shape)}")
+        raise ValueError(
+            f"{name} must have shape {tuple(shape)}, got shape {tuple(state.shape)}"
+        )
     if state.dtype != ref.dtype or state.device != ref.device:
-        raise TypeError(f"{name} must be {ref.dtype} on {ref.device}, got {state.dtype} on {state.device}")
+        raise TypeError(
+            f"{name} must be {ref.dtype} on {ref.device}, got {state.dtype} on {state.device}"
+        )
     return state
 
 
@@ -131,13 +161,30 @@ class _Cell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bool(bias)
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+        ):
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be a positive int, got {value!r}"
+                )
+        self.input_size, self.hidden_size, self.bias = (
+            input_size,
+            hidden_size,
+            bool(bias),
+        )
         G = GATES[self.kind]
-        self.weight_ih = nn.Parameter(torch.empty(G * hidden_size, input_size))  # (G*H, I)
-        self.weight_hh = nn.Parameter(torch.empty(G * hidden_size, hidden_size))  # (G*H, H)
+        self.weight_ih = nn.Parameter(
+            torch.empty(G * hidden_size, input_size)
+        )  # (G*H, I)
+        self.weight_hh = nn.Parameter(
+            torch.empty(G * hidden_size, hidden_size)
+        )  # (G*H, H)
         if bias:
             self.bias_ih = nn.Parameter(torch.empty(G * hidden_size))  # (G*H,)
             self.bias_hh = nn.Parameter(torch.empty(G * hidden_size))  # (G*H,)
@@ -159,7 +206,9 @@ class _Cell(nn.Module):
         return x.new_zeros(x.shape[0], self.hidden_size)
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        return f"{self.input_size}, {self.hidden_size}" + (
+            "" if self.bias else ", bias=False"
+        )
 
 
 class RNNCell(_Cell):
@@ -172,7 +221,11 @@ class RNNCell(_Cell):
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         x = check_input(x, "x", self.input_size, 2, self.weight_ih)
-        h = self._zeros(x) if h is None else check_state(h, "h", (x.shape[0], self.hidden_size), x)
+        h = (
+            self._zeros(x)
+            if h is None
+            else check_state(h, "h", (x.shape[0], self.hidden_size), x)
+        )
         return rnn_step(x, h, *self._weights())
 
 
@@ -184,7 +237,9 @@ class LSTMCell(_Cell):
 
     kind = "lstm"
 
-    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
         x = check_input(x, "x", self.input_size, 2, self.weight_ih)
         if state is None:
             h, c = self._zeros(x), self._zeros(x)
@@ -192,7 +247,10 @@ class LSTMCell(_Cell):
             if not isinstance(state, (tuple, list)) or len(state) != 2:
                 raise TypeError("state of an LSTMCell must be a pair (h, c)")
             shape = (x.shape[0], self.hidden_size)
-            h, c = check_state(state[0], "h", shape, x), check_state(state[1], "c", shape, x)
+            h, c = (
+                check_state(state[0], "h", shape, x),
+                check_state(state[1], "c", shape, x),
+            )
         return lstm_step(x, h, c, *self._weights())
 
 
@@ -206,5 +264,9 @@ class GRUCell(_Cell):
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         x = check_input(x, "x", self.input_size, 2, self.weight_ih)
-        h = self._zeros(x) if h is None else check_state(h, "h", (x.shape[0], self.hidden_size), x)
+        h = (
+            self._zeros(x)
+            if h is None
+            else check_state(h, "h", (x.shape[0], self.hidden_size), x)
+        )
         return gru_step(x, h, *self._weights())

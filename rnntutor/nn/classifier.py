@@ -50,21 +50,35 @@ class SequenceClassifier(nn.Module):
     ):
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
+            raise ValueError(
+                f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}"
+            )
         if readout not in READOUTS:
-            raise ValueError(f"unknown readout {readout!r}: expected one of {', '.join(READOUTS)}")
+            raise ValueError(
+                f"unknown readout {readout!r}: expected one of {', '.join(READOUTS)}"
+            )
         if impl not in IMPLS:
-            raise ValueError(f"unknown impl {impl!r}: expected one of {', '.join(IMPLS)}")
+            raise ValueError(
+                f"unknown impl {impl!r}: expected one of {', '.join(IMPLS)}"
+            )
         if order not in ORDERS:
-            raise ValueError(f"unknown order {order!r}: expected one of {', '.join(ORDERS)}")
+            raise ValueError(
+                f"unknown order {order!r}: expected one of {', '.join(ORDERS)}"
+            )
         for name, value in (
             ("input_size", input_size),
             ("hidden_size", hidden_size),
             ("num_classes", num_classes),
             ("num_layers", num_layers),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be a positive int, got {value!r}"
+                )
         self.config = dict(
             cell=cell,
             input_size=input_size,
@@ -80,7 +94,12 @@ class SequenceClassifier(nn.Module):
         self.readout = readout
         D = 2 if bidirectional else 1
         self.rnn = make_layer(
-            cell, input_size, hidden_size, impl=impl, num_layers=num_layers, bidirectional=bool(bidirectional)
+            cell,
+            input_size,
+            hidden_size,
+            impl=impl,
+            num_layers=num_layers,
+            bidirectional=bool(bidirectional),
         )
         self.head = nn.Linear(D * hidden_size, num_classes)
 
@@ -92,7 +111,9 @@ class SequenceClassifier(nn.Module):
     def impl(self, value: str) -> None:
         """Switch the implementation in place (the weights stay the same)."""
         if value not in IMPLS:
-            raise ValueError(f"unknown impl {value!r}: expected one of {', '.join(IMPLS)}")
+            raise ValueError(
+                f"unknown impl {value!r}: expected one of {', '.join(IMPLS)}"
+            )
         self.rnn.impl = value
         self.config["impl"] = value
 
@@ -114,5 +135,9 @@ class SequenceClassifier(nn.Module):
         """Turn images ``(N, H, W)`` in ``[0, 1]`` into this model's sequences ``(N, T, F)``."""
         from rnntutor import data
 
-        seq = data.to_sequence(images, self.config["order"], seed=self.config["order_seed"])
-        return torch.as_tensor(seq, dtype=self.head.weight.dtype, device=self.head.weight.device)
+        seq = data.to_sequence(
+            images, self.config["order"], seed=self.config["order_seed"]
+        )
+        return torch.as_tensor(
+            seq, dtype=self.head.weight.dtype, device=self.head.weight.device
+        )

@@ -52,7 +52,9 @@ _RUNNERS = {
 
 def _check_impl(impl) -> str:
     if impl not in IMPLS:
-        raise ValueError(f"unknown impl {impl!r}: expected one of {', '.join(IMPLS)}")
+        raise ValueError(
+            f"unknown impl {impl!r}: expected one of {', '.join(IMPLS)}"
+        )
     return impl
 
 
@@ -71,9 +73,17 @@ class _Layer:
         impl: str = "fused",
         bias: bool = True,
     ):
-        tanh = {"nonlinearity": "tanh"} if self.kind == "rnn" else {}  # only torch.nn.RNN takes it
+        tanh = (
+            {"nonlinearity": "tanh"} if self.kind == "rnn" else {}
+        )  # only torch.nn.RNN takes it
         super().__init__(
-            input_size, hidden_size, num_layers, bias=bias, batch_first=True, bidirectional=bidirectional, **tanh
+            input_size,
+            hidden_size,
+            num_layers,
+            bias=bias,
+            batch_first=True,
+            bidirectional=bidirectional,
+            **tanh,
         )
         self.impl = _check_impl(impl)
 
@@ -82,16 +92,24 @@ class _Layer:
 
     def _weights(self, layer: int, direction: int):
         sfx = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-        w = [getattr(self, f"weight_ih{sfx}"), getattr(self, f"weight_hh{sfx}")]
+        w = [
+            getattr(self, f"weight_ih{sfx}"),
+            getattr(self, f"weight_hh{sfx}"),
+        ]
         if self.bias:
-            w += [getattr(self, f"bias_ih{sfx}"), getattr(self, f"bias_hh{sfx}")]
+            w += [
+                getattr(self, f"bias_ih{sfx}"),
+                getattr(self, f"bias_hh{sfx}"),
+            ]
         return w
 
     def _check(self, x: Tensor, state0):
         """Check ``x`` and ``state0``; return zeros-filled states ``[(L*D, B, H), ...]``."""
         ref = self.weight_ih_l0
         check_input(x, "x", self.input_size, 3, ref)
-        if x.shape[0] == 0 or x.shape[1] == 0:  # the same rule and message as the NumPy reference
+        if (
+            x.shape[0] == 0 or x.shape[1] == 0
+        ):  # the same rule and message as the NumPy reference
             raise ValueError(
                 f"x must have shape (B, T, {self.input_size}) with B >= 1 and T >= 1, got shape {tuple(x.shape)}"
             )
@@ -102,8 +120,13 @@ class _Layer:
             return [x.new_zeros(shape) for _ in range(n_states)]
         if n_states == 2:
             if not isinstance(state0, (tuple, list)) or len(state0) != 2:
-                raise TypeError("state0 of an LSTM must be a pair (h_0, c_0), each of shape (L*D, B, H)")
-            return [check_state(state0[0], "h_0", shape, ref), check_state(state0[1], "c_0", shape, ref)]
+                raise TypeError(
+                    "state0 of an LSTM must be a pair (h_0, c_0), each of shape (L*D, B, H)"
+                )
+            return [
+                check_state(state0[0], "h_0", shape, ref),
+                check_state(state0[1], "c_0", shape, ref),
+            ]
         return [check_state(state0, "h_0", shape, ref)]
 
     def forward(self, x: Tensor, state0=None):
@@ -120,7 +143,9 @@ class _Layer:
             for d in range(D):
                 k = layer * D + d
                 seq = inp if d == 0 else inp.flip(0)
-                res = run(seq, *(s[k] for s in states), *self._weights(layer, d))
+                res = run(
+                    seq, *(s[k] for s in states), *self._weights(layer, d)
+                )
                 hs = res[0] if d == 0 else res[0].flip(0)  # (T, B, H)
                 outs.append(hs)
                 for lst, final in zip(finals, res[1:], strict=True):
@@ -128,7 +153,9 @@ class _Layer:
             inp = outs[0] if D == 1 else torch.cat(outs, dim=2)  # (T, B, D*H)
         out = inp.transpose(0, 1)  # (B, T, D*H)
         h_n = [torch.stack(lst) for lst in finals]  # (L*D, B, H)
-        return (out, (h_n[0], h_n[1])) if self.kind == "lstm" else (out, h_n[0])
+        return (
+            (out, (h_n[0], h_n[1])) if self.kind == "lstm" else (out, h_n[0])
+        )
 
 
 class RNN(_Layer, nn.RNN):
@@ -155,13 +182,17 @@ class GRU(_Layer, nn.GRU):
 LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
-def make_layer(cell: str, input_size: int, hidden_size: int, *, impl: str = "fused", **kw):
+def make_layer(
+    cell: str, input_size: int, hidden_size: int, *, impl: str = "fused", **kw
+):
     """Build ``RNN``, ``LSTM`` or ``GRU`` by name (``cell`` in ``"rnn", "lstm", "gru"``).
 
     Extra keywords (``num_layers``, ``bidirectional``, ``bias``) go to the layer.
     """
     if cell not in LAYERS:
-        raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
+        raise ValueError(
+            f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}"
+        )
     return LAYERS[cell](input_size, hidden_size, impl=impl, **kw)
 
 
@@ -177,7 +208,9 @@ def set_forget_bias(model: nn.Module, value: float = 1.0) -> int:
     has no LSTM layer.
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     count = 0
     with torch.no_grad():
         for module in model.modules():
@@ -190,5 +223,7 @@ def set_forget_bias(model: nn.Module, value: float = 1.0) -> int:
                         p[h : 2 * h].zero_()
                 count += 1
     if count == 0:
-        raise ValueError("model has no LSTM layer whose forget-gate bias could be set")
+        raise ValueError(
+            "model has no LSTM layer whose forget-gate bias could be set"
+        )
     return count

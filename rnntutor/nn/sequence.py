@@ -24,11 +24,17 @@ from torch import Tensor
 from rnntutor.nn.cells import gru_step, lstm_step, rnn_step
 
 
-def input_projection(x: Tensor, weight_ih: Tensor, bias: Tensor | None) -> Tensor:
+def input_projection(
+    x: Tensor, weight_ih: Tensor, bias: Tensor | None
+) -> Tensor:
     """``x_t W_ih^T + b`` for every step in one product: ``x (T, B, I)`` -> ``(T, B, G*H)``."""
     T, B, In = x.shape
     x2 = x.reshape(T * B, In)
-    xp = x2 @ weight_ih.t() if bias is None else torch.addmm(bias, x2, weight_ih.t())
+    xp = (
+        x2 @ weight_ih.t()
+        if bias is None
+        else torch.addmm(bias, x2, weight_ih.t())
+    )
     return xp.view(T, B, -1)
 
 
@@ -50,7 +56,9 @@ def rnn_scratch(x: Tensor, h0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
     return torch.stack(hs), h
 
 
-def lstm_scratch(x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
+def lstm_scratch(
+    x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None
+):
     """LSTM over ``x (T, B, I)``; returns ``(hs (T, B, H), h_T, c_T)``."""
     h, c, hs = h0, c0, []
     for x_t in x:
@@ -124,22 +132,43 @@ class _LSTMRecurrence(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, w_ih: Tensor, w_hh: Tensor, b: Tensor | None, h0: Tensor, c0: Tensor, need_grad: bool):
+    def forward(
+        ctx,
+        x: Tensor,
+        w_ih: Tensor,
+        w_hh: Tensor,
+        b: Tensor | None,
+        h0: Tensor,
+        c0: Tensor,
+        need_grad: bool,
+    ):
         T, B, _ = x.shape
         G, H = w_hh.shape
         w_hh = _oifg(w_hh)  # (4H, H)
-        w_x = _oifg(w_ih if b is None else torch.cat([w_ih, b.unsqueeze(1)], dim=1))  # [W_ih | b]
+        w_x = _oifg(
+            w_ih if b is None else torch.cat([w_ih, b.unsqueeze(1)], dim=1)
+        )  # [W_ih | b]
         if b is not None:
-            x = torch.cat([x, x.new_ones(T, B, 1)], dim=2)  # [x_t; 1] (T, B, I + 1)
-        a = x.new_empty(T, G, B)  # a_t = [o; i; f; g]; overwritten with q_t = [q_o; q_i; q_f; q_g]
+            x = torch.cat(
+                [x, x.new_ones(T, B, 1)], dim=2
+            )  # [x_t; 1] (T, B, I + 1)
+        a = x.new_empty(
+            T, G, B
+        )  # a_t = [o; i; f; g]; overwritten with q_t = [q_o; q_i; q_f; q_g]
         hs = x.new_empty(H, T + 1, B)  # h_t at [:, t]
-        kf = x.new_empty(T if need_grad else 0, 2 * H, B)  # [k_t; f_t], kept for the backward pass
-        v = x.new_empty(2, 2 * H, B)  # [g_t; c_{t-1}] in v[t % 2], c_t goes to v[(t + 1) % 2]
+        kf = x.new_empty(
+            T if need_grad else 0, 2 * H, B
+        )  # [k_t; f_t], kept for the backward pass
+        v = x.new_empty(
+            2, 2 * H, B
+        )  # [g_t; c_{t-1}] in v[t % 2], c_t goes to v[(t + 1) % 2]
         r = x.new_empty(2 * H, B)  # [i_t ⊙ g_t; f_t ⊙ c_{t-1}]
         tc = x.new_empty(H, B)  # tanh(c_t)
         hs[:, 0] = h0
         v[0, H:] = c0
-        torch.bmm(w_x.expand(T, G, -1), x.transpose(1, 2), out=a)  # W_ih x_t + b, all t at once
+        torch.bmm(
+            w_x.expand(T, G, -1), x.transpose(1, 2), out=a
+        )  # W_ih x_t + b, all t at once
         vs, gs, cs = v.unbind(0), v[:, :H].unbind(0), v[:, H:].unbind(0)
         ig, fc = r[:H], r[H:]
         steps = zip(  # the views of every step, made once
@@ -159,20 +188,50 @@ class _LSTMRecurrence(torch.autograd.Function):
             [cs[(t + 1) % 2] for t in range(T)],  # c_t
             strict=True,
         )
-        tanh, mul, add, addcmul = torch.tanh, torch.mul, torch.add, torch.addcmul
-        for a_t, oif, o, i, i_f, f, a_g, h_prev, h_t, k_t, f_keep, v_t, g, c_t in steps:
-            a_t.addmm_(w_hh, h_prev)  # a_t += W_hh h_{t-1}: all four gates in one product
+        tanh, mul, add, addcmul = (
+            torch.tanh,
+            torch.mul,
+            torch.add,
+            torch.addcmul,
+        )
+        for (
+            a_t,
+            oif,
+            o,
+            i,
+            i_f,
+            f,
+            a_g,
+            h_prev,
+            h_t,
+            k_t,
+            f_keep,
+            v_t,
+            g,
+            c_t,
+        ) in steps:
+            a_t.addmm_(
+                w_hh, h_prev
+            )  # a_t += W_hh h_{t-1}: all four gates in one product
             oif.sigmoid_()  # o, i, f
             tanh(a_g, out=g)  # g
             mul(i_f, v_t, out=r)  # [i ⊙ g; f ⊙ c_{t-1}]
             add(ig, fc, out=c_t)  # c_t = i ⊙ g + f ⊙ c_{t-1}
             tanh(c_t, out=tc)
             mul(o, tc, out=h_t)  # h_t = o ⊙ tanh(c_t)
-            if need_grad:  # the factors of the backward pass; q_t replaces the gates a_t
-                addcmul(o, h_t, tc, value=-1, out=k_t)  # k = o (1 - tanh²c) = o - h ⊙ tanh(c)
+            if (
+                need_grad
+            ):  # the factors of the backward pass; q_t replaces the gates a_t
+                addcmul(
+                    o, h_t, tc, value=-1, out=k_t
+                )  # k = o (1 - tanh²c) = o - h ⊙ tanh(c)
                 f_keep.copy_(f)
-                addcmul(i, ig, g, value=-1, out=a_g)  # q_g = i (1 - g²) = i - (i ⊙ g) ⊙ g
-                addcmul(r, r, i_f, value=-1, out=i_f)  # [q_i; q_f] = [i ⊙ g; f ⊙ c_{t-1}] ⊙ (1 - [i; f])
+                addcmul(
+                    i, ig, g, value=-1, out=a_g
+                )  # q_g = i (1 - g²) = i - (i ⊙ g) ⊙ g
+                addcmul(
+                    r, r, i_f, value=-1, out=i_f
+                )  # [q_i; q_f] = [i ⊙ g; f ⊙ c_{t-1}] ⊙ (1 - [i; f])
                 addcmul(h_t, h_t, o, value=-1, out=o)  # q_o = h ⊙ (1 - o)
         if need_grad:
             ctx.save_for_backward(x, w_x, w_hh, a, kf, hs)
@@ -184,7 +243,9 @@ class _LSTMRecurrence(torch.autograd.Function):
         x, w_x, w_hh, q, kf, hs = ctx.saved_tensors
         T, G, B = q.shape
         H = G // 4
-        d_a = q.new_empty(G, T, B)  # gate gradients δa_t at [:, t], laid out like (4H, T*B)
+        d_a = q.new_empty(
+            G, T, B
+        )  # gate gradients δa_t at [:, t], laid out like (4H, T*B)
         d_a4 = d_a.view(4, H, T, B)
         w_hh_t = w_hh.t().contiguous()  # (H, 4H)
         steps = zip(  # the views of every step, made once
@@ -201,18 +262,32 @@ class _LSTMRecurrence(torch.autograd.Function):
         mul, addmm = torch.mul, torch.addmm
         dh = d_hs[T - 1] + d_hT
         dc = d_cT.clone()
-        for k_t, f_t, q_o, q_ifg, da_t, da_o, da_ifg, d_hprev in reversed(list(steps)):
+        for k_t, f_t, q_o, q_ifg, da_t, da_o, da_ifg, d_hprev in reversed(
+            list(steps)
+        ):
             dc.addcmul_(dh, k_t)  # δc_t += δh_t ⊙ k_t
             mul(dh, q_o, out=da_o)
             mul(dc, q_ifg, out=da_ifg)  # δa_i, δa_f, δa_g
             dc.mul_(f_t)  # δc_{t-1}
-            dh = w_hh_t @ da_t if d_hprev is None else addmm(d_hprev, w_hh_t, da_t)  # δh_{t-1}
+            dh = (
+                w_hh_t @ da_t
+                if d_hprev is None
+                else addmm(d_hprev, w_hh_t, da_t)
+            )  # δh_{t-1}
         d_a2 = d_a.view(G, T * B)
         need = ctx.needs_input_grad
         In = w_x.shape[1] - ctx.has_bias
-        d_x = (w_x[:, :In].t() @ d_a2).view(In, T, B).permute(1, 2, 0) if need[0] else None  # (T, B, I)
-        d_w_x = _ifgo(d_a2 @ x.reshape(T * B, -1)) if need[1] or need[3] else None  # (4H, I [+ 1])
-        d_w_hh = _ifgo(d_a2 @ hs[:, :T].reshape(H, T * B).t()) if need[2] else None  # one product, all steps
+        d_x = (
+            (w_x[:, :In].t() @ d_a2).view(In, T, B).permute(1, 2, 0)
+            if need[0]
+            else None
+        )  # (T, B, I)
+        d_w_x = (
+            _ifgo(d_a2 @ x.reshape(T * B, -1)) if need[1] or need[3] else None
+        )  # (4H, I [+ 1])
+        d_w_hh = (
+            _ifgo(d_a2 @ hs[:, :T].reshape(H, T * B).t()) if need[2] else None
+        )  # one product, all steps
         d_w_ih = d_w_x[:, :In] if need[1] else None
         d_b = d_w_x[:, In] if need[3] else None
         return d_x, d_w_ih, d_w_hh, d_b, dh, dc, None
@@ -247,7 +322,11 @@ class _RNNRecurrence(torch.autograd.Function):
         dh = d_hs[T - 1] + d_hT
         for t in range(T - 1, -1, -1):
             torch.mul(dh, k[t], out=d_a[t])
-            dh = torch.addmm(d_hs[t - 1], d_a[t], w_hh) if t > 0 else d_a[t] @ w_hh
+            dh = (
+                torch.addmm(d_hs[t - 1], d_a[t], w_hh)
+                if t > 0
+                else d_a[t] @ w_hh
+            )
         h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]]).view(T * B, H)
         d_w_hh = d_a.view(T * B, H).t() @ h_prev
         return d_a, d_w_hh, dh
@@ -272,18 +351,24 @@ Within a chunk the per-step slices are strided by ``CHUNK * B`` elements; keepin
 small keeps long sequences (pixel-MNIST, ``T = 784``) cache- and TLB-friendly."""
 
 
-def lstm_fused(x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
+def lstm_fused(
+    x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None
+):
     """LSTM over ``x (T, B, I)`` with the hoisted projection; returns ``(hs, h_T, c_T)``.
 
     :class:`_LSTMRecurrence` runs chunks of up to :data:`CHUNK` steps (each with its own
     hoisted projection) in the transposed layout and hands ``(h, c)`` on to the next chunk.
     """
     b = None if b_ih is None else b_ih + b_hh
-    need_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, w_ih, w_hh, b, h0, c0) if t is not None)
+    need_grad = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (x, w_ih, w_hh, b, h0, c0) if t is not None
+    )
     h, c = h0.t(), c0.t()  # (H, B)
     chunks = []
     for t0 in range(0, x.shape[0], CHUNK):
-        hs, h, c = _LSTMRecurrence.apply(x[t0 : t0 + CHUNK], w_ih, w_hh, b, h, c, need_grad)
+        hs, h, c = _LSTMRecurrence.apply(
+            x[t0 : t0 + CHUNK], w_ih, w_hh, b, h, c, need_grad
+        )
         chunks.append(hs)  # (K, H, B)
     hs = chunks[0] if len(chunks) == 1 else torch.cat(chunks)  # (T, H, B)
     return hs.transpose(1, 2), h.t(), c.t()  # (T, B, H), (B, H), (B, H)
@@ -306,7 +391,9 @@ def gru_fused(x: Tensor, h0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None):
     w_t = w_hh.t()
     h, hs = h0, []
     for t in range(x.shape[0]):
-        ah = h @ w_t if b_hh is None else torch.addmm(b_hh, h, w_t)  # (B, 3H) hidden parts a^h
+        ah = (
+            h @ w_t if b_hh is None else torch.addmm(b_hh, h, w_t)
+        )  # (B, 3H) hidden parts a^h
         ax = xp[t]
         rz = torch.sigmoid(ax[:, : 2 * H] + ah[:, : 2 * H])  # (B, 2H)
         r, z = rz[:, :H], rz[:, H:]

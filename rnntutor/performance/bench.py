@@ -66,12 +66,18 @@ def machine_info(device: torch.device | str = "cpu") -> dict:
         "cpu": cpu,
         "cpu_cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
-        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+        "gpu": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else None,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
         "platform": platform.platform(),
-        "thread_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ},
+        "thread_env": {
+            k: os.environ[k]
+            for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+            if k in os.environ
+        },
     }
     return info
 
@@ -81,7 +87,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _make_runners(size: dict, impls, device: torch.device, seed: int = 0) -> dict:
+def _make_runners(
+    size: dict, impls, device: torch.device, seed: int = 0
+) -> dict:
     """One zero-argument callable per implementation doing forward + backward."""
     from rnntutor import nn as rnn
     from rnntutor import reference as ref
@@ -96,7 +104,10 @@ def _make_runners(size: dict, impls, device: torch.device, seed: int = 0) -> dic
     runners = {}
     for impl in impls:
         if impl == "numpy":
-            params = {k[:-3]: v.detach().numpy().astype(np.float32) for k, v in base.state_dict().items()}
+            params = {
+                k[:-3]: v.detach().numpy().astype(np.float32)
+                for k, v in base.state_dict().items()
+            }
             xn, dn = x_cpu.numpy(), dout_cpu.numpy()
 
             def run_numpy(params=params, xn=xn, dn=dn):
@@ -110,7 +121,9 @@ def _make_runners(size: dict, impls, device: torch.device, seed: int = 0) -> dic
         elif impl in ("scratch", "fused"):
             module = rnn.LSTM(In, H, impl=impl)
         else:
-            raise ValueError(f"unknown implementation {impl!r}: expected some of {', '.join(IMPLS)}")
+            raise ValueError(
+                f"unknown implementation {impl!r}: expected some of {', '.join(IMPLS)}"
+            )
         module.load_state_dict(base.state_dict())
         module.to(device)
 
@@ -151,14 +164,31 @@ def run(
     from rnntutor.device import get_device
 
     if timer not in TIMERS:
-        raise ValueError(f"unknown timer {timer!r}: expected one of {', '.join(TIMERS)}")
+        raise ValueError(
+            f"unknown timer {timer!r}: expected one of {', '.join(TIMERS)}"
+        )
     old_threads = torch.get_num_threads()
     if threads is not None:
-        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-            raise ValueError(f"threads must be a positive int, got {threads!r}")
+        if (
+            not isinstance(threads, int)
+            or isinstance(threads, bool)
+            or threads < 1
+        ):
+            raise ValueError(
+                f"threads must be a positive int, got {threads!r}"
+            )
         torch.set_num_threads(threads)
     try:
-        return _run(sizes, impls, repeats, warmup, get_device(device), seed, timer, progress)
+        return _run(
+            sizes,
+            impls,
+            repeats,
+            warmup,
+            get_device(device),
+            seed,
+            timer,
+            progress,
+        )
     finally:
         torch.set_num_threads(old_threads)
 
@@ -166,18 +196,29 @@ def run(
 def _size(name) -> dict:
     """A named size from :data:`SIZES`, or a dict with ``T, B, I, H`` (and ``label``)."""
     if isinstance(name, dict):
-        return {"label": name.get("label", "custom"), **{k: int(name[k]) for k in "TBIH"}}
+        return {
+            "label": name.get("label", "custom"),
+            **{k: int(name[k]) for k in "TBIH"},
+        }
     if name in SIZES:
         return dict(SIZES[name])
-    raise ValueError(f"unknown size {name!r}: expected one of {', '.join(SIZES)} or a dict with T, B, I, H")
+    raise ValueError(
+        f"unknown size {name!r}: expected one of {', '.join(SIZES)} or a dict with T, B, I, H"
+    )
 
 
 def _check_run_args(impls, repeats) -> list:
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
+    if (
+        not isinstance(repeats, int)
+        or isinstance(repeats, bool)
+        or repeats < 1
+    ):
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
     for impl in impls:
         if impl not in IMPLS:
-            raise ValueError(f"unknown implementation {impl!r}: expected some of {', '.join(IMPLS)}")
+            raise ValueError(
+                f"unknown implementation {impl!r}: expected some of {', '.join(IMPLS)}"
+            )
     return list(impls)
 
 
@@ -240,15 +281,26 @@ def format_table(result: dict, width: int = 79) -> str:
         f"{result['benchmark']}; median {result.get('timer', 'wall')} time of "
         f"{result['repeats']} interleaved repeats on {machine_summary(result['machine'])}"
     )
-    wrap = dict(width=width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+    wrap = dict(
+        width=width,
+        subsequent_indent="    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     lines = textwrap.wrap(header, **wrap)
-    lines.append(f"{'implementation':<20}{'median ms':>11}{'x torch.nn':>12}{'µs per step':>13}")
+    lines.append(
+        f"{'implementation':<20}{'median ms':>11}{'x torch.nn':>12}{'µs per step':>13}"
+    )
     for entry in result["sizes"]:
-        lines.append(f"{entry['label']}: T={entry['T']} B={entry['B']} I={entry['I']} H={entry['H']}")
+        lines.append(
+            f"{entry['label']}: T={entry['T']} B={entry['B']} I={entry['I']} H={entry['H']}"
+        )
         for impl, r in entry["results"].items():
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
             per_step = r["median_ms"] * 1e3 / entry["T"]
-            lines.append(f"  {LABELS.get(impl, impl):<18}{r['median_ms']:>11.2f}{ratio:>12}{per_step:>13.3g}")
+            lines.append(
+                f"  {LABELS.get(impl, impl):<18}{r['median_ms']:>11.2f}{ratio:>12}{per_step:>13.3g}"
+            )
     return "\n".join(lines)
 
 

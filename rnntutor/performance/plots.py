@@ -32,7 +32,13 @@ def plot_benchmark(result: dict, *, title: str | None = None) -> Figure:
             )  # fmt: skip
     ax.axhline(1.0, color="k", lw=0.8)
     top = max(s["results"][impl]["ratio"] for s in sizes for impl in impls)
-    ax.set_xticks(np.arange(len(sizes)), [f"{s['label']}\nT={s['T']} B={s['B']} I={s['I']} H={s['H']}" for s in sizes])
+    ax.set_xticks(
+        np.arange(len(sizes)),
+        [
+            f"{s['label']}\nT={s['T']} B={s['B']} I={s['I']} H={s['H']}"
+            for s in sizes
+        ],
+    )
     ax.set_ylabel("time / torch.nn time")
     ax.set_ylim(0, top * 1.35)
     ax.legend(fontsize=8, ncols=len(impls), loc="upper left")
@@ -40,5 +46,8 @@ def plot_benchmark(result: dict, *, title: str | None = None) -> Figure:
 
     timer = result.get("timer", "wall")
     where = machine_summary(result["machine"])
-    ax.set_title(title or f"LSTM forward + backward, median {timer} time, on {where}", fontsize=9)
+    ax.set_title(
+        title or f"LSTM forward + backward, median {timer} time, on {where}",
+        fontsize=9,
+    )
     return fig

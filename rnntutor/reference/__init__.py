@@ -33,7 +33,11 @@ from rnntutor.reference.cells import (
 )
 from rnntutor.reference.classifier import SequenceClassifier
 from rnntutor.reference.convert import cell_name, from_torch, to_torch
-from rnntutor.reference.gradcheck import gradcheck, numerical_gradient, relative_error
+from rnntutor.reference.gradcheck import (
+    gradcheck,
+    numerical_gradient,
+    relative_error,
+)
 from rnntutor.reference.layers import (
     backward,
     count_params,
@@ -44,7 +48,12 @@ from rnntutor.reference.layers import (
     linear_backward,
     linear_forward,
 )
-from rnntutor.reference.losses import bernoulli_log_likelihood, bernoulli_nll, log_softmax, softmax_cross_entropy
+from rnntutor.reference.losses import (
+    bernoulli_log_likelihood,
+    bernoulli_nll,
+    log_softmax,
+    softmax_cross_entropy,
+)
 from rnntutor.reference.optim import SGD, Adam, clip_grad_norm, global_norm
 from rnntutor.reference.threads import one_blas_thread
 

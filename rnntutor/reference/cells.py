@@ -55,31 +55,53 @@ def check_params(cell: str, params: dict) -> tuple[int, int]:
     ``bias_ih (G*H,)``, ``bias_hh (G*H,)``.
     """
     if cell not in GATES:
-        raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(GATES)}")
+        raise ValueError(
+            f"unknown cell {cell!r}: expected one of {', '.join(GATES)}"
+        )
     if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict with keys {PARAM_NAMES}, got {type(params).__name__}")
+        raise TypeError(
+            f"params must be a dict with keys {PARAM_NAMES}, got {type(params).__name__}"
+        )
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
-        raise KeyError(f"params of a {cell} cell must have keys {PARAM_NAMES}; missing {missing}")
+        raise KeyError(
+            f"params of a {cell} cell must have keys {PARAM_NAMES}; missing {missing}"
+        )
     G = GATES[cell]
-    w_hh = check_array(params["weight_hh"], "weight_hh", shape=("G*H", "H"), dtypes=(np.float32, np.float64))
+    w_hh = check_array(
+        params["weight_hh"],
+        "weight_hh",
+        shape=("G*H", "H"),
+        dtypes=(np.float32, np.float64),
+    )
     H = w_hh.shape[1]
     if w_hh.shape[0] != G * H:
         raise ValueError(
             f"weight_hh of a {cell} cell must have shape ({G}*H, H) = ({G * H}, {H}), got shape {w_hh.shape}"
         )
-    w_ih = check_array(params["weight_ih"], "weight_ih", shape=(G * H, "I"), dtypes=(np.float32, np.float64))
+    w_ih = check_array(
+        params["weight_ih"],
+        "weight_ih",
+        shape=(G * H, "I"),
+        dtypes=(np.float32, np.float64),
+    )
     for name in ("bias_ih", "bias_hh"):
-        check_array(params[name], name, shape=(G * H,), dtypes=(np.float32, np.float64))
+        check_array(
+            params[name], name, shape=(G * H,), dtypes=(np.float32, np.float64)
+        )
     dtypes = {k: params[k].dtype for k in PARAM_NAMES}
     if len(set(dtypes.values())) > 1:
         raise TypeError(f"all parameters must share one dtype, got {dtypes}")
     return w_ih.shape[1], H
 
 
-def check_state(state, name: str, batch: int | str, hidden: int, dtype) -> np.ndarray:
+def check_state(
+    state, name: str, batch: int | str, hidden: int, dtype
+) -> np.ndarray:
     """Check one state array ``(B, H)``: right shape, finite; return it in ``dtype``."""
-    state = check_array(state, name, shape=(batch, hidden), dtypes=("f", "i", "u"))
+    state = check_array(
+        state, name, shape=(batch, hidden), dtypes=("f", "i", "u")
+    )
     return state.astype(dtype, copy=False)
 
 
@@ -87,12 +109,19 @@ def _check_step(cell: str, x, states: dict, params: dict):
     """Check the inputs of one step; return ``x`` and the states in the parameters' dtype."""
     n_in, H = check_params(cell, params)
     dtype = params["weight_ih"].dtype
-    x = check_array(x, "x", shape=("B", n_in), dtypes=("f", "i", "u")).astype(dtype, copy=False)
+    x = check_array(x, "x", shape=("B", n_in), dtypes=("f", "i", "u")).astype(
+        dtype, copy=False
+    )
     out = {
-        k: check_array(v, k, shape=("B", H), dtypes=("f", "i", "u")).astype(dtype, copy=False)
+        k: check_array(v, k, shape=("B", H), dtypes=("f", "i", "u")).astype(
+            dtype, copy=False
+        )
         for k, v in states.items()
     }
-    check_same_size({"x": x.shape[0], **{k: v.shape[0] for k, v in out.items()}}, "batch sizes")
+    check_same_size(
+        {"x": x.shape[0], **{k: v.shape[0] for k, v in out.items()}},
+        "batch sizes",
+    )
     return x, *out.values()
 
 
@@ -123,7 +152,9 @@ def rnn_step(x, h_prev, params, *, xw=None):
     """
     if xw is None:
         x, h_prev = _check_step("rnn", x, {"h_prev": h_prev}, params)
-        xw = x @ params["weight_ih"].T + (params["bias_ih"] + params["bias_hh"])  # (B, H)
+        xw = x @ params["weight_ih"].T + (
+            params["bias_ih"] + params["bias_hh"]
+        )  # (B, H)
     a = xw + h_prev @ params["weight_hh"].T  # (B, H)
     h = np.tanh(a)  # (B, H)
     return h, (x, h_prev, h, params)
@@ -171,10 +202,16 @@ def lstm_step(x, h_prev, c_prev, params, *, xw=None):
     Returns ``(h, c, cache)``.
     """
     if xw is None:
-        x, h_prev, c_prev = _check_step("lstm", x, {"h_prev": h_prev, "c_prev": c_prev}, params)
-        xw = x @ params["weight_ih"].T + (params["bias_ih"] + params["bias_hh"])  # (B, 4H)
+        x, h_prev, c_prev = _check_step(
+            "lstm", x, {"h_prev": h_prev, "c_prev": c_prev}, params
+        )
+        xw = x @ params["weight_ih"].T + (
+            params["bias_ih"] + params["bias_hh"]
+        )  # (B, 4H)
     H = h_prev.shape[1]
-    a = xw + h_prev @ params["weight_hh"].T  # (B, 4H): all four gates in one matrix product
+    a = (
+        xw + h_prev @ params["weight_hh"].T
+    )  # (B, 4H): all four gates in one matrix product
     i = sigmoid(a[:, 0 * H : 1 * H])  # (B, H) input gate
     f = sigmoid(a[:, 1 * H : 2 * H])  # (B, H) forget gate
     g = np.tanh(a[:, 2 * H : 3 * H])  # (B, H) candidate cell value
@@ -201,8 +238,12 @@ def lstm_gates_backward(dh, dc, cache, out=None):
     """
     _, _, c_prev, i, f, g, o, tanh_c, _ = cache
     H = i.shape[1]
-    da = np.empty((i.shape[0], 4 * H), i.dtype) if out is None else out  # (B, 4H)
-    dc = dc + dh * o * (1.0 - tanh_c * tanh_c)  # (B, H) total gradient reaching c_t
+    da = (
+        np.empty((i.shape[0], 4 * H), i.dtype) if out is None else out
+    )  # (B, 4H)
+    dc = dc + dh * o * (
+        1.0 - tanh_c * tanh_c
+    )  # (B, H) total gradient reaching c_t
     da[:, 0 * H : 1 * H] = dc * g * i * (1.0 - i)  # input gate
     da[:, 1 * H : 2 * H] = dc * c_prev * f * (1.0 - f)  # forget gate
     da[:, 2 * H : 3 * H] = dc * i * (1.0 - g * g)  # candidate
@@ -247,9 +288,15 @@ def gru_step(x, h_prev, params, *, xw=None):
         xw = x @ params["weight_ih"].T + params["bias_ih"]  # (B, 3H)
     H = h_prev.shape[1]
     hw = h_prev @ params["weight_hh"].T + params["bias_hh"]  # (B, 3H)
-    r = sigmoid(xw[:, 0 * H : 1 * H] + hw[:, 0 * H : 1 * H])  # (B, H) reset gate
-    z = sigmoid(xw[:, 1 * H : 2 * H] + hw[:, 1 * H : 2 * H])  # (B, H) update gate
-    n = np.tanh(xw[:, 2 * H : 3 * H] + r * hw[:, 2 * H : 3 * H])  # (B, H) candidate
+    r = sigmoid(
+        xw[:, 0 * H : 1 * H] + hw[:, 0 * H : 1 * H]
+    )  # (B, H) reset gate
+    z = sigmoid(
+        xw[:, 1 * H : 2 * H] + hw[:, 1 * H : 2 * H]
+    )  # (B, H) update gate
+    n = np.tanh(
+        xw[:, 2 * H : 3 * H] + r * hw[:, 2 * H : 3 * H]
+    )  # (B, H) candidate
     h = (1.0 - z) * n + z * h_prev  # (B, H)
     return h, (x, h_prev, r, z, n, hw[:, 2 * H :], params)
 

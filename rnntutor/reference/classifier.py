@@ -14,7 +14,14 @@ import numbers
 
 import numpy as np
 
-from rnntutor.reference.layers import backward, forward, init_linear, init_params, linear_backward, linear_forward
+from rnntutor.reference.layers import (
+    backward,
+    forward,
+    init_linear,
+    init_params,
+    linear_backward,
+    linear_forward,
+)
 from rnntutor.reference.losses import softmax_cross_entropy
 from rnntutor.reference.optim import Adam, clip_grad_norm
 from rnntutor.reference.threads import one_blas_thread
@@ -29,11 +36,22 @@ class SequenceClassifier:
     """
 
     def __init__(
-        self, cell: str, input_size: int, hidden_size: int, num_classes: int, *, seed: int = 0, dtype=np.float64
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        num_classes: int,
+        *,
+        seed: int = 0,
+        dtype=np.float64,
     ):
         self.cell = cell
-        self.params = init_params(cell, input_size, hidden_size, seed=seed, dtype=dtype)
-        self.readout = init_linear(hidden_size, num_classes, seed=seed + 1, dtype=dtype)
+        self.params = init_params(
+            cell, input_size, hidden_size, seed=seed, dtype=dtype
+        )
+        self.readout = init_linear(
+            hidden_size, num_classes, seed=seed + 1, dtype=dtype
+        )
         self.num_classes = num_classes
 
     def _sequences(self, X) -> np.ndarray:
@@ -71,7 +89,15 @@ class SequenceClassifier:
         return loss, {"cell": g_cell, "readout": g_out}
 
     def fit(
-        self, X, y, *, epochs: int = 10, batch_size: int = 32, lr: float = 1e-2, clip: float = 5.0, seed: int = 0
+        self,
+        X,
+        y,
+        *,
+        epochs: int = 10,
+        batch_size: int = 32,
+        lr: float = 1e-2,
+        clip: float = 5.0,
+        seed: int = 0,
     ) -> list[float]:
         """Train with Adam on shuffled mini-batches; return the mean loss of each epoch.
 
@@ -80,21 +106,46 @@ class SequenceClassifier:
         down tenfold.
         """
         with one_blas_thread():
-            return self._fit(X, y, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip, seed=seed)
+            return self._fit(
+                X,
+                y,
+                epochs=epochs,
+                batch_size=batch_size,
+                lr=lr,
+                clip=clip,
+                seed=seed,
+            )
 
     def _fit(self, X, y, *, epochs, batch_size, lr, clip, seed) -> list[float]:
         for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be a positive integer, got {value!r}"
+                )
         for name, value in (("lr", lr), ("clip", clip)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not 0 < value < math.inf
+            ):
+                raise ValueError(
+                    f"{name} must be a positive finite number, got {value!r}"
+                )
         X = self._sequences(X)
         if len(X) == 0:
-            raise ValueError(f"X must hold at least one example, got shape {X.shape}")
+            raise ValueError(
+                f"X must hold at least one example, got shape {X.shape}"
+            )
         y = check_array(y, "y", shape=(X.shape[0],), dtypes=("i", "u"))
         rng = np.random.default_rng(seed)
-        opt_cell, opt_out = Adam(self.params, lr=float(lr)), Adam(self.readout, lr=float(lr))
+        opt_cell, opt_out = (
+            Adam(self.params, lr=float(lr)),
+            Adam(self.readout, lr=float(lr)),
+        )
         history = []
         for _ in range(int(epochs)):
             order = rng.permutation(len(X))

@@ -22,10 +22,17 @@ def to_torch(cell: str, params: dict):
     import torch
 
     input_size, hidden_size = check_params(cell, params)
-    dtype = torch.float64 if params["weight_ih"].dtype == np.float64 else torch.float32
+    dtype = (
+        torch.float64
+        if params["weight_ih"].dtype == np.float64
+        else torch.float32
+    )
     cls = getattr(torch.nn, _TORCH_CLASS[cell])
     module = cls(input_size, hidden_size, batch_first=True, dtype=dtype)
-    state = {f"{k}_l0": torch.from_numpy(np.array(params[k], copy=True)) for k in PARAM_NAMES}
+    state = {
+        f"{k}_l0": torch.from_numpy(np.array(params[k], copy=True))
+        for k in PARAM_NAMES
+    }
     module.load_state_dict(state)
     return module
 
@@ -34,10 +41,16 @@ def cell_name(module) -> str:
     """Return "rnn", "lstm" or "gru" for a recurrent module (``torch.nn`` or ``rnntutor.nn``)."""
     name = type(module).__name__.lower()
     mode = getattr(module, "mode", None)
-    if isinstance(mode, str):  # torch.nn.RNNBase stores "RNN_TANH", "LSTM", "GRU"
-        name = {"rnn_tanh": "rnn", "lstm": "lstm", "gru": "gru"}.get(mode.lower(), mode.lower())
+    if isinstance(
+        mode, str
+    ):  # torch.nn.RNNBase stores "RNN_TANH", "LSTM", "GRU"
+        name = {"rnn_tanh": "rnn", "lstm": "lstm", "gru": "gru"}.get(
+            mode.lower(), mode.lower()
+        )
     if name not in GATES:
-        raise ValueError(f"cannot convert {type(module).__name__} (mode {mode!r}): expected a tanh RNN, LSTM or GRU")
+        raise ValueError(
+            f"cannot convert {type(module).__name__} (mode {mode!r}): expected a tanh RNN, LSTM or GRU"
+        )
     return name
 
 
@@ -49,14 +62,24 @@ def from_torch(module) -> dict:
     Use :func:`cell_name` to get the cell type.
     """
     cell = cell_name(module)
-    for attr, ok in (("num_layers", 1), ("bidirectional", False), ("proj_size", 0)):
+    for attr, ok in (
+        ("num_layers", 1),
+        ("bidirectional", False),
+        ("proj_size", 0),
+    ):
         value = getattr(module, attr, ok)
         if value != ok:
-            raise ValueError(f"only single-layer, one-direction modules convert: {attr}={value!r}, expected {ok!r}")
+            raise ValueError(
+                f"only single-layer, one-direction modules convert: {attr}={value!r}, expected {ok!r}"
+            )
     state = module.state_dict()
     missing = [f"{k}_l0" for k in PARAM_NAMES if f"{k}_l0" not in state]
     if missing:
-        raise KeyError(f"module state_dict has no {missing}; expected keys {[k + '_l0' for k in PARAM_NAMES]}")
-    params = {k: state[f"{k}_l0"].detach().cpu().numpy().copy() for k in PARAM_NAMES}
+        raise KeyError(
+            f"module state_dict has no {missing}; expected keys {[k + '_l0' for k in PARAM_NAMES]}"
+        )
+    params = {
+        k: state[f"{k}_l0"].detach().cpu().numpy().copy() for k in PARAM_NAMES
+    }
     check_params(cell, params)
     return params

@@ -31,7 +31,9 @@ from rnntutor.validation import check_array
 PEEPHOLES = ("weight_ci", "weight_cf", "weight_co")
 
 
-def conv2d_same(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+def conv2d_same(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
+) -> np.ndarray:
     """``out[b, o, y, x] = Σ_{c,u,v} weight[o, c, u, v] xpad[b, c, y+u, x+v] + bias[o]``.
 
     ``x (B, C, H, W)``, ``weight (O, C, k, k)`` with ``k`` odd, ``xpad`` is ``x`` with
@@ -40,7 +42,9 @@ def conv2d_same(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = Non
     k = weight.shape[-1]
     p = k // 2
     xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    windows = sliding_window_view(xpad, (k, k), axis=(2, 3))  # (B, C, H, W, k, k), a view
+    windows = sliding_window_view(
+        xpad, (k, k), axis=(2, 3)
+    )  # (B, C, H, W, k, k), a view
     out = np.einsum("bchwuv,ocuv->bohw", windows, weight, optimize=True)
     return out if bias is None else out + bias[None, :, None, None]
 
@@ -56,13 +60,21 @@ def conv2d_same_backward(dout: np.ndarray, x: np.ndarray, weight: np.ndarray):
     p = k // 2
     _, _, height, width = x.shape
     xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    windows = sliding_window_view(xpad, (k, k), axis=(2, 3))  # (B, C, H, W, k, k)
+    windows = sliding_window_view(
+        xpad, (k, k), axis=(2, 3)
+    )  # (B, C, H, W, k, k)
     dweight = np.einsum("bohw,bchwuv->ocuv", dout, windows, optimize=True)
     dxpad = np.zeros_like(xpad)
     for u in range(k):
         for v in range(k):
-            dxpad[:, :, u : u + height, v : v + width] += np.einsum("bohw,oc->bchw", dout, weight[:, :, u, v])
-    return dxpad[:, :, p : p + height, p : p + width], dweight, dout.sum(axis=(0, 2, 3))
+            dxpad[:, :, u : u + height, v : v + width] += np.einsum(
+                "bohw,oc->bchw", dout, weight[:, :, u, v]
+            )
+    return (
+        dxpad[:, :, p : p + height, p : p + width],
+        dweight,
+        dout.sum(axis=(0, 2, 3)),
+    )
 
 
 def init_convlstm_params(
@@ -90,12 +102,24 @@ def init_convlstm_params(
 
 
 def _check(x, h_prev, c_prev, params) -> None:
-    w_ih = check_array(params.get("weight_ih"), "weight_ih", shape=("4*C_h", "C_in", "k", "k"), dtypes=("f",))
+    w_ih = check_array(
+        params.get("weight_ih"),
+        "weight_ih",
+        shape=("4*C_h", "C_in", "k", "k"),
+        dtypes=("f",),
+    )
     four_ch, c_in, k, k2 = w_ih.shape
     if four_ch % 4 or k != k2 or k % 2 == 0:
-        raise ValueError(f"weight_ih must be (4*C_h, C_in, k, k) with k odd, got {w_ih.shape}")
+        raise ValueError(
+            f"weight_ih must be (4*C_h, C_in, k, k) with k odd, got {w_ih.shape}"
+        )
     ch = four_ch // 4
-    check_array(params.get("weight_hh"), "weight_hh", shape=(4 * ch, ch, k, k), dtypes=("f",))
+    check_array(
+        params.get("weight_hh"),
+        "weight_hh",
+        shape=(4 * ch, ch, k, k),
+        dtypes=("f",),
+    )
     check_array(params.get("bias"), "bias", shape=(4 * ch,), dtypes=("f",))
     for name in PEEPHOLES:
         if params.get(name) is not None:
@@ -114,7 +138,9 @@ def convlstm_step(x, h_prev, c_prev, params: dict):
     _check(x, h_prev, c_prev, params)
     ch = params["weight_hh"].shape[1]
     z = np.concatenate([x, h_prev], axis=1)  # (B, C_in + C_h, H, W)
-    weight = np.concatenate([params["weight_ih"], params["weight_hh"]], axis=1)  # one convolution, all gates
+    weight = np.concatenate(
+        [params["weight_ih"], params["weight_hh"]], axis=1
+    )  # one convolution, all gates
     a = conv2d_same(z, weight, params["bias"])  # (B, 4*C_h, H, W)
     w_ci, w_cf, w_co = (params.get(name) for name in PEEPHOLES)
     peep = lambda w, c: 0.0 if w is None else w * c  # noqa: E731
@@ -122,7 +148,9 @@ def convlstm_step(x, h_prev, c_prev, params: dict):
     f = sigmoid(a[:, 1 * ch : 2 * ch] + peep(w_cf, c_prev))  # forget gate
     g = np.tanh(a[:, 2 * ch : 3 * ch])  # candidate
     c = f * c_prev + i * g
-    o = sigmoid(a[:, 3 * ch : 4 * ch] + peep(w_co, c))  # output gate (peeks at the new c_t)
+    o = sigmoid(
+        a[:, 3 * ch : 4 * ch] + peep(w_co, c)
+    )  # output gate (peeks at the new c_t)
     tanh_c = np.tanh(c)
     h = o * tanh_c
     return h, c, (z, weight, c_prev, i, f, g, o, c, tanh_c, params)
@@ -146,7 +174,9 @@ def convlstm_step_backward(dh, dc, cache) -> dict:
     z, weight, c_prev, i, f, g, o, c, tanh_c, params = cache
     w_ci, w_cf, w_co = (params.get(name) for name in PEEPHOLES)
     d_o = dh * tanh_c * o * (1 - o)
-    dc_total = dc + dh * o * (1 - tanh_c**2) + (0.0 if w_co is None else d_o * w_co)
+    dc_total = (
+        dc + dh * o * (1 - tanh_c**2) + (0.0 if w_co is None else d_o * w_co)
+    )
     d_i = dc_total * g * i * (1 - i)
     d_f = dc_total * c_prev * f * (1 - f)
     d_g = dc_total * i * (1 - g**2)
@@ -191,7 +221,13 @@ def convlstm_gradcheck(
     from rnntutor.reference.gradcheck import numerical_gradient, relative_error
 
     rng = np.random.default_rng(seed)
-    params = init_convlstm_params(in_channels, hidden_channels, kernel_size, peephole=peephole, seed=seed + 1)
+    params = init_convlstm_params(
+        in_channels,
+        hidden_channels,
+        kernel_size,
+        peephole=peephole,
+        seed=seed + 1,
+    )
     x = rng.standard_normal((batch, in_channels, *size))
     h0 = rng.standard_normal((batch, hidden_channels, *size)) * 0.5
     c0 = rng.standard_normal((batch, hidden_channels, *size)) * 0.5
@@ -204,4 +240,9 @@ def convlstm_gradcheck(
     _, _, cache = convlstm_step(x, h0, c0, params)
     grads = convlstm_step_backward(r_h, r_c, cache)
     arrays = {**params, "x": x, "h_prev": h0, "c_prev": c0}
-    return {name: relative_error(grads[name], numerical_gradient(loss, arrays[name], eps)) for name in arrays}
+    return {
+        name: relative_error(
+            grads[name], numerical_gradient(loss, arrays[name], eps)
+        )
+        for name in arrays
+    }

@@ -29,7 +29,9 @@ def softmax_cross_entropy(logits, labels):
     N, K = z.shape
     y = check_array(labels, "labels", shape=(N,), dtypes=("i", "u"))
     if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"labels must lie in [0, {K - 1}] for {K} classes, got values in [{y.min()}, {y.max()}]")
+        raise ValueError(
+            f"labels must lie in [0, {K - 1}] for {K} classes, got values in [{y.min()}, {y.max()}]"
+        )
     logp = log_softmax(z)  # (N, K)
     loss = -logp[np.arange(N), y].mean()
     dz = np.exp(logp)
@@ -44,9 +46,13 @@ def bernoulli_log_likelihood(logits, targets) -> np.ndarray:
     ``softplus(z) = log(1 + e^z)`` computed as ``logaddexp(0, z)`` (stable for any ``z``).
     """
     z = check_array(logits, "logits", dtypes=("f",))
-    x = check_array(targets, "targets", shape=z.shape, dtypes=("f", "i", "u", "b")).astype(z.dtype, copy=False)
+    x = check_array(
+        targets, "targets", shape=z.shape, dtypes=("f", "i", "u", "b")
+    ).astype(z.dtype, copy=False)
     if x.size and (x.min() < 0 or x.max() > 1):
-        raise ValueError(f"targets must lie in [0, 1], got values in [{x.min()}, {x.max()}]")
+        raise ValueError(
+            f"targets must lie in [0, 1], got values in [{x.min()}, {x.max()}]"
+        )
     return x * z - np.logaddexp(0.0, z)
 
 

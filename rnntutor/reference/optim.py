@@ -12,15 +12,26 @@ import numpy as np
 def _check_grads(params: dict, grads: dict) -> None:
     for k, p in params.items():
         if k not in grads:
-            raise KeyError(f"no gradient for parameter {k!r}; gradients have keys {sorted(grads)}")
+            raise KeyError(
+                f"no gradient for parameter {k!r}; gradients have keys {sorted(grads)}"
+            )
         if np.shape(grads[k]) != p.shape:
-            raise ValueError(f"gradient of {k!r} must have shape {p.shape}, got shape {np.shape(grads[k])}")
+            raise ValueError(
+                f"gradient of {k!r} must have shape {p.shape}, got shape {np.shape(grads[k])}"
+            )
 
 
 def global_norm(grads: dict, keys=None) -> float:
     """``‖g‖ = sqrt(Σ_k Σ g_k²)`` over all arrays (or only ``keys``)."""
     keys = grads.keys() if keys is None else keys
-    return float(np.sqrt(sum(float(np.sum(np.square(grads[k], dtype=np.float64))) for k in keys)))
+    return float(
+        np.sqrt(
+            sum(
+                float(np.sum(np.square(grads[k], dtype=np.float64)))
+                for k in keys
+            )
+        )
+    )
 
 
 def clip_grad_norm(grads: dict, max_norm: float, keys=None) -> float:
@@ -71,7 +82,13 @@ class Adam:
     ``θ ← θ - η (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)``.
     """
 
-    def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        params: dict,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         if not lr > 0:
             raise ValueError(f"lr must be positive, got {lr!r}")
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps

@@ -14,6 +14,8 @@ def one_blas_thread():
     """Context manager limiting NumPy's BLAS to one thread (no-op without ``threadpoolctl``)."""
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except (
+        ImportError
+    ):  # pragma: no cover - threadpoolctl comes with scikit-learn
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")

@@ -47,8 +47,16 @@ def path(name: str) -> Path:
     >>> path("classification").name
     'classification.json'
     """
-    if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"a result name is a plain name such as 'classification', got {name!r}")
+    if (
+        not isinstance(name, str)
+        or not name
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+    ):
+        raise ValueError(
+            f"a result name is a plain name such as 'classification', got {name!r}"
+        )
     return FOLDER / f"{name.removesuffix('.json')}.json"
 
 
@@ -60,11 +68,15 @@ def load(name: str) -> dict:
     """
     file = path(name)
     if not file.is_file():
-        raise KeyError(f"no stored result {name!r}: expected one of {', '.join(names())}")
+        raise KeyError(
+            f"no stored result {name!r}: expected one of {', '.join(names())}"
+        )
     record = json.loads(file.read_text(encoding="utf-8"))
     missing = [key for key in REQUIRED if key not in record]
     if missing:
-        raise ValueError(f"stored result {name!r} lacks {', '.join(missing)} (expected {', '.join(REQUIRED)})")
+        raise ValueError(
+            f"stored result {name!r} lacks {', '.join(missing)} (expected {', '.join(REQUIRED)})"
+        )
     return record
 
 
@@ -78,7 +90,9 @@ def machine_summary(machine: dict) -> str:
         if machine.get("torch_threads") is not None:
             threads = machine["torch_threads"]
             where += f", {threads} torch thread{'s' if threads != 1 else ''}"
-    torch_version = f", torch {machine['torch']}" if machine.get("torch") else ""
+    torch_version = (
+        f", torch {machine['torch']}" if machine.get("torch") else ""
+    )
     return f"{device} ({where}){torch_version}"
 
 
@@ -92,14 +106,33 @@ def provenance(record: dict, width: int = 79) -> str:
     """
     missing = [key for key in REQUIRED if key not in record]
     if missing:
-        raise ValueError(f"a result record needs {', '.join(REQUIRED)}; this one lacks {', '.join(missing)}")
-    wrap = dict(width=width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+        raise ValueError(
+            f"a result record needs {', '.join(REQUIRED)}; this one lacks {', '.join(missing)}"
+        )
+    wrap = dict(
+        width=width,
+        subsequent_indent="    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     lines = textwrap.wrap(f"made by: {record['command']}", **wrap)
-    date = re.sub(r"^(\d{4}-\d\d-\d\d)T(\S+)\+00:00$", r"\1 \2 UTC", str(record["date"]))  # ISO as the others
-    lines += textwrap.wrap(f"on {date}, {machine_summary(record['machine'])}", **wrap)
+    date = re.sub(
+        r"^(\d{4}-\d\d-\d\d)T(\S+)\+00:00$", r"\1 \2 UTC", str(record["date"])
+    )  # ISO as the others
+    lines += textwrap.wrap(
+        f"on {date}, {machine_summary(record['machine'])}", **wrap
+    )
     if record.get("note"):
         lines += textwrap.wrap(f"note: {record['note']}", **wrap)
     return "\n".join(lines)
 
 
-__all__ = ["FOLDER", "REQUIRED", "load", "machine_summary", "names", "path", "provenance"]
+__all__ = [
+    "FOLDER",
+    "REQUIRED",
+    "load",
+    "machine_summary",
+    "names",
+    "path",
+    "provenance",
+]

@@ -39,8 +39,16 @@ from rnntutor.sequences.models import (
     depth_to_space,
     space_to_depth,
 )
-from rnntutor.sequences.pretrained import PRETRAINED, load_pretrained, pretrained_record
-from rnntutor.sequences.training import evaluate_predictor, predict_frames, train_predictor
+from rnntutor.sequences.pretrained import (
+    PRETRAINED,
+    load_pretrained,
+    pretrained_record,
+)
+from rnntutor.sequences.training import (
+    evaluate_predictor,
+    predict_frames,
+    train_predictor,
+)
 
 __all__ = [
     "BlankFrame",

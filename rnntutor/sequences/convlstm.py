@@ -43,10 +43,14 @@ IMPLS = ("fused", "gates")
 
 
 def _peep(weight: Tensor | None, c: Tensor) -> Tensor | float:
-    return 0.0 if weight is None else weight * c  # (C_h, 1, 1) ∘ (B, C_h, H, W)
+    return (
+        0.0 if weight is None else weight * c
+    )  # (C_h, 1, 1) ∘ (B, C_h, H, W)
 
 
-def _gates_to_state(a: Tensor, c_prev: Tensor, weight_ci, weight_cf, weight_co) -> tuple[Tensor, Tensor]:
+def _gates_to_state(
+    a: Tensor, c_prev: Tensor, weight_ci, weight_cf, weight_co
+) -> tuple[Tensor, Tensor]:
     """From the pre-activations ``a (B, 4*C_h, H, W)`` (without peepholes) to ``(h_t, c_t)``."""
     a_i, a_f, a_g, a_o = a.chunk(4, dim=1)  # each (B, C_h, H, W)
     i = torch.sigmoid(a_i + _peep(weight_ci, c_prev))
@@ -76,8 +80,12 @@ def convlstm_step(
     docstring. Shapes: ``x (B, C_in, H, W)``, ``h_prev, c_prev (B, C_h, H, W)``.
     """
     k = weight_ih.shape[-1]
-    weight = torch.cat([weight_ih, weight_hh], dim=1)  # (4*C_h, C_in + C_h, k, k)
-    a = F.conv2d(torch.cat([x, h_prev], dim=1), weight, bias, padding=k // 2)  # (B, 4*C_h, H, W)
+    weight = torch.cat(
+        [weight_ih, weight_hh], dim=1
+    )  # (4*C_h, C_in + C_h, k, k)
+    a = F.conv2d(
+        torch.cat([x, h_prev], dim=1), weight, bias, padding=k // 2
+    )  # (B, 4*C_h, H, W)
     return _gates_to_state(a, c_prev, weight_ci, weight_cf, weight_co)
 
 
@@ -94,11 +102,21 @@ def convlstm_step_gates(
 ) -> tuple[Tensor, Tensor]:
     """The same step as :func:`convlstm_step`, gate by gate: eight convolutions, as written."""
     k = weight_ih.shape[-1]
-    w_x = weight_ih.chunk(4, dim=0)  # W_xi, W_xf, W_xg, W_xo: each (C_h, C_in, k, k)
-    w_h = weight_hh.chunk(4, dim=0)  # W_hi, W_hf, W_hg, W_ho: each (C_h, C_h, k, k)
+    w_x = weight_ih.chunk(
+        4, dim=0
+    )  # W_xi, W_xf, W_xg, W_xo: each (C_h, C_in, k, k)
+    w_h = weight_hh.chunk(
+        4, dim=0
+    )  # W_hi, W_hf, W_hg, W_ho: each (C_h, C_h, k, k)
     b = bias.chunk(4) if bias is not None else (None,) * 4
-    pre = [F.conv2d(x, w_x[j], b[j], padding=k // 2) + F.conv2d(h_prev, w_h[j], None, padding=k // 2) for j in range(4)]
-    return _gates_to_state(torch.cat(pre, dim=1), c_prev, weight_ci, weight_cf, weight_co)
+    pre = [
+        F.conv2d(x, w_x[j], b[j], padding=k // 2)
+        + F.conv2d(h_prev, w_h[j], None, padding=k // 2)
+        for j in range(4)
+    ]
+    return _gates_to_state(
+        torch.cat(pre, dim=1), c_prev, weight_ci, weight_cf, weight_co
+    )
 
 
 STEPS = {"fused": convlstm_step, "gates": convlstm_step_gates}
@@ -123,14 +141,34 @@ class ConvLSTMCell(nn.Module):
         impl: str = "fused",
     ):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("hidden_channels", hidden_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd integer (for 'same' padding), got {kernel_size!r}")
+        for name, value in (
+            ("in_channels", in_channels),
+            ("hidden_channels", hidden_channels),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be a positive integer, got {value!r}"
+                )
+        if (
+            isinstance(kernel_size, bool)
+            or not isinstance(kernel_size, int)
+            or kernel_size < 1
+            or kernel_size % 2 == 0
+        ):
+            raise ValueError(
+                f"kernel_size must be a positive odd integer (for 'same' padding), got {kernel_size!r}"
+            )
         if impl not in IMPLS:
             raise ValueError(f"unknown impl {impl!r}: expected one of {IMPLS}")
-        self.in_channels, self.hidden_channels, self.kernel_size = in_channels, hidden_channels, kernel_size
+        self.in_channels, self.hidden_channels, self.kernel_size = (
+            in_channels,
+            hidden_channels,
+            kernel_size,
+        )
         self.peephole, self.impl = bool(peephole), impl
         k, ch = kernel_size, hidden_channels
         self.weight_ih = nn.Parameter(torch.empty(4 * ch, in_channels, k, k))
@@ -145,13 +183,17 @@ class ConvLSTMCell(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt((self.in_channels + self.hidden_channels) * self.kernel_size**2)
+        bound = 1.0 / math.sqrt(
+            (self.in_channels + self.hidden_channels) * self.kernel_size**2
+        )
         with torch.no_grad():
             for w in (self.weight_ih, self.weight_hh):
                 w.uniform_(-bound, bound)
             if self.bias is not None:
                 self.bias.uniform_(-bound, bound)
-                self.bias[self.hidden_channels : 2 * self.hidden_channels].fill_(1.0)  # forget gate
+                self.bias[
+                    self.hidden_channels : 2 * self.hidden_channels
+                ].fill_(1.0)  # forget gate
             for w in (self.weight_ci, self.weight_cf, self.weight_co):
                 if w is not None:
                     w.zero_()
@@ -162,20 +204,33 @@ class ConvLSTMCell(nn.Module):
         z = x.new_zeros(b, self.hidden_channels, height, width)
         return z, z.clone()
 
-    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"x must have shape (B, {self.in_channels}, H, W) (batch, channels, height, width), "
                 f"got {tuple(x.shape)}"
             )
         h_prev, c_prev = self.init_state(x) if state is None else state
-        if h_prev.shape != (x.shape[0], self.hidden_channels, *x.shape[2:]) or c_prev.shape != h_prev.shape:
+        if (
+            h_prev.shape != (x.shape[0], self.hidden_channels, *x.shape[2:])
+            or c_prev.shape != h_prev.shape
+        ):
             raise ValueError(
                 f"state must be two tensors of shape {(x.shape[0], self.hidden_channels, *x.shape[2:])}, "
                 f"got {tuple(h_prev.shape)} and {tuple(c_prev.shape)}"
             )
         return STEPS[self.impl](
-            x, h_prev, c_prev, self.weight_ih, self.weight_hh, self.bias, self.weight_ci, self.weight_cf, self.weight_co
+            x,
+            h_prev,
+            c_prev,
+            self.weight_ih,
+            self.weight_hh,
+            self.bias,
+            self.weight_ci,
+            self.weight_cf,
+            self.weight_co,
         )
 
 
@@ -187,14 +242,32 @@ class ConvLSTM(nn.Module):
     (one entry per layer).
     """
 
-    def __init__(self, in_channels: int, hidden_channels, kernel_size: int = 3, *, peephole=False, impl="fused"):
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels,
+        kernel_size: int = 3,
+        *,
+        peephole=False,
+        impl="fused",
+    ):
         super().__init__()
-        hidden_channels = [hidden_channels] if isinstance(hidden_channels, int) else list(hidden_channels)
+        hidden_channels = (
+            [hidden_channels]
+            if isinstance(hidden_channels, int)
+            else list(hidden_channels)
+        )
         if not hidden_channels:
             raise ValueError("hidden_channels must list at least one layer")
         sizes = [in_channels, *hidden_channels]
         self.cells = nn.ModuleList(
-            ConvLSTMCell(sizes[j], sizes[j + 1], kernel_size, peephole=peephole, impl=impl)
+            ConvLSTMCell(
+                sizes[j],
+                sizes[j + 1],
+                kernel_size,
+                peephole=peephole,
+                impl=impl,
+            )
             for j in range(len(hidden_channels))
         )
 
@@ -207,9 +280,13 @@ class ConvLSTM(nn.Module):
             x = h
         return x, new
 
-    def forward(self, x: Tensor, states: list | None = None) -> tuple[Tensor, list]:
+    def forward(
+        self, x: Tensor, states: list | None = None
+    ) -> tuple[Tensor, list]:
         if x.dim() != 5:
-            raise ValueError(f"x must have shape (B, T, C, H, W), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (B, T, C, H, W), got {tuple(x.shape)}"
+            )
         outs = []
         for t in range(x.shape[1]):
             h, states = self.step(x[:, t], states)

@@ -23,15 +23,29 @@ EPS = 1e-7
 
 
 def _pair(pred, target) -> tuple[np.ndarray, np.ndarray]:
-    p = pred.detach().cpu().numpy() if hasattr(pred, "detach") else np.asarray(pred)
-    y = target.detach().cpu().numpy() if hasattr(target, "detach") else np.asarray(target)
+    p = (
+        pred.detach().cpu().numpy()
+        if hasattr(pred, "detach")
+        else np.asarray(pred)
+    )
+    y = (
+        target.detach().cpu().numpy()
+        if hasattr(target, "detach")
+        else np.asarray(target)
+    )
     if p.shape != y.shape or p.ndim != 4:
-        raise ValueError(f"pred and target must have the same shape (N, T, H, W), got {p.shape} and {y.shape}")
+        raise ValueError(
+            f"pred and target must have the same shape (N, T, H, W), got {p.shape} and {y.shape}"
+        )
     for name, a in (("pred", p), ("target", y)):
         if a.dtype.kind not in "fiu" or not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} must be a finite real array, got dtype {a.dtype}")
+            raise ValueError(
+                f"{name} must be a finite real array, got dtype {a.dtype}"
+            )
         if a.size and (a.min() < 0 or a.max() > 1):
-            raise ValueError(f"{name} must be in [0, 1], got values in [{a.min()}, {a.max()}]")
+            raise ValueError(
+                f"{name} must be in [0, 1], got values in [{a.min()}, {a.max()}]"
+            )
     return p.astype(np.float64), y.astype(np.float64)
 
 
@@ -39,7 +53,9 @@ def bce_per_step(pred, target) -> np.ndarray:
     """Binary cross-entropy of each frame summed over its pixels, averaged over sequences: ``(T,)``."""
     p, y = _pair(pred, target)
     p = np.clip(p, EPS, 1 - EPS)
-    return -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=(2, 3)).mean(axis=0)
+    return (
+        -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=(2, 3)).mean(axis=0)
+    )
 
 
 def bce_per_sequence(pred, target) -> float:

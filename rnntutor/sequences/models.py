@@ -32,20 +32,32 @@ def space_to_depth(x: Tensor, patch: int) -> Tensor:
     """``(B, T, S, S)`` frames -> ``(B, T, p², S/p, S/p)``: each ``p x p`` patch as channels."""
     b, t, s1, s2 = x.shape
     if s1 % patch or s2 % patch:
-        raise ValueError(f"frame size {(s1, s2)} must be divisible by the patch size {patch}")
-    return F.pixel_unshuffle(x.reshape(b * t, 1, s1, s2), patch).reshape(b, t, patch * patch, s1 // patch, -1)
+        raise ValueError(
+            f"frame size {(s1, s2)} must be divisible by the patch size {patch}"
+        )
+    return F.pixel_unshuffle(x.reshape(b * t, 1, s1, s2), patch).reshape(
+        b, t, patch * patch, s1 // patch, -1
+    )
 
 
 def depth_to_space(x: Tensor, patch: int) -> Tensor:
     """The inverse of :func:`space_to_depth`: ``(B, T, p², H, W)`` -> ``(B, T, pH, pW)``."""
     b, t, c, h, w = x.shape
-    return F.pixel_shuffle(x.reshape(b * t, c, h, w), patch).reshape(b, t, h * patch, w * patch)
+    return F.pixel_shuffle(x.reshape(b * t, c, h, w), patch).reshape(
+        b, t, h * patch, w * patch
+    )
 
 
 def _check_frames(x: Tensor, size: int, n_in: int | None = None) -> None:
-    if not isinstance(x, Tensor) or x.dim() != 4 or x.shape[-2:] != (size, size):
+    if (
+        not isinstance(x, Tensor)
+        or x.dim() != 4
+        or x.shape[-2:] != (size, size)
+    ):
         got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"x must be a tensor of frames (B, T, {size}, {size}), got {got}")
+        raise ValueError(
+            f"x must be a tensor of frames (B, T, {size}, {size}), got {got}"
+        )
     if n_in is not None and x.shape[1] < 1:
         raise ValueError("x must hold at least one observed frame")
 
@@ -96,8 +108,17 @@ class ConvLSTMPredictor(_Autoregressive):
     ):
         super().__init__()
         if frame_size % patch:
-            raise ValueError(f"frame_size {frame_size} must be divisible by patch {patch}")
-        hidden_channels = [int(c) for c in ([hidden_channels] if isinstance(hidden_channels, int) else hidden_channels)]
+            raise ValueError(
+                f"frame_size {frame_size} must be divisible by patch {patch}"
+            )
+        hidden_channels = [
+            int(c)
+            for c in (
+                [hidden_channels]
+                if isinstance(hidden_channels, int)
+                else hidden_channels
+            )
+        ]
         self.config = {
             "frame_size": int(frame_size),
             "patch": int(patch),
@@ -107,29 +128,53 @@ class ConvLSTMPredictor(_Autoregressive):
             "peephole": bool(peephole),
             "impl": impl,
         }
-        self.frame_size, self.patch, self.n_out = int(frame_size), int(patch), int(n_out)
-        self.rnn = ConvLSTM(patch * patch, hidden_channels, kernel_size, peephole=peephole, impl=impl)
-        self.head = nn.Conv2d(sum(hidden_channels), patch * patch, kernel_size=1)  # all layers' h_t -> p² logits
+        self.frame_size, self.patch, self.n_out = (
+            int(frame_size),
+            int(patch),
+            int(n_out),
+        )
+        self.rnn = ConvLSTM(
+            patch * patch,
+            hidden_channels,
+            kernel_size,
+            peephole=peephole,
+            impl=impl,
+        )
+        self.head = nn.Conv2d(
+            sum(hidden_channels), patch * patch, kernel_size=1
+        )  # all layers' h_t -> p² logits
 
     def _step(self, frame: Tensor, state):
-        z = space_to_depth(frame[:, None], self.patch)[:, 0]  # (B, p², S/p, S/p)
+        z = space_to_depth(frame[:, None], self.patch)[
+            :, 0
+        ]  # (B, p², S/p, S/p)
         _, state = self.rnn.step(z, state)
         hs = torch.cat([h for h, _ in state], dim=1)  # (B, ΣC_h, S/p, S/p)
-        logits = depth_to_space(self.head(hs)[:, None], self.patch)[:, 0]  # (B, S, S)
+        logits = depth_to_space(self.head(hs)[:, None], self.patch)[
+            :, 0
+        ]  # (B, S, S)
         return logits, state
 
 
 class FCLSTMPredictor(_Autoregressive):
     """FC-LSTM baseline: an LSTM on flattened ``S*S`` frames, a linear layer back to pixels."""
 
-    def __init__(self, frame_size: int = 64, hidden_size: int = 256, n_out: int = 10):
+    def __init__(
+        self, frame_size: int = 64, hidden_size: int = 256, n_out: int = 10
+    ):
         super().__init__()
-        self.config = {"frame_size": int(frame_size), "hidden_size": int(hidden_size), "n_out": int(n_out)}
+        self.config = {
+            "frame_size": int(frame_size),
+            "hidden_size": int(hidden_size),
+            "n_out": int(n_out),
+        }
         self.frame_size, self.n_out = int(frame_size), int(n_out)
         self.cell = nn.LSTMCell(frame_size * frame_size, hidden_size)
         self.head = nn.Linear(hidden_size, frame_size * frame_size)
         with torch.no_grad():
-            self.cell.bias_ih[hidden_size : 2 * hidden_size].fill_(1.0)  # forget-gate bias 1
+            self.cell.bias_ih[hidden_size : 2 * hidden_size].fill_(
+                1.0
+            )  # forget-gate bias 1
 
     def _step(self, frame: Tensor, state):
         h, c = self.cell(frame.flatten(1), state)  # (B, H)
@@ -147,7 +192,9 @@ class MeanFrame(nn.Module):
     """Predict the per-pixel mean of the observed frames for every future frame (a blur)."""
 
     def predict(self, x: Tensor, n_out: int = 10) -> Tensor:
-        return x.mean(dim=1, keepdim=True).expand(-1, int(n_out), -1, -1).clone()
+        return (
+            x.mean(dim=1, keepdim=True).expand(-1, int(n_out), -1, -1).clone()
+        )
 
 
 class BlankFrame(nn.Module):
@@ -161,15 +208,26 @@ class DirectionClassifier(nn.Module):
     """A ConvLSTM reads a clip ``(B, T, S, S)``; its last ``h_T``, averaged over positions,
     goes through a linear layer to ``n_classes`` logits (the direction of motion)."""
 
-    def __init__(self, hidden_channels: int = 16, kernel_size: int = 3, n_classes: int = 8):
+    def __init__(
+        self,
+        hidden_channels: int = 16,
+        kernel_size: int = 3,
+        n_classes: int = 8,
+    ):
         super().__init__()
-        self.config = {"hidden_channels": hidden_channels, "kernel_size": kernel_size, "n_classes": n_classes}
+        self.config = {
+            "hidden_channels": hidden_channels,
+            "kernel_size": kernel_size,
+            "n_classes": n_classes,
+        }
         self.rnn = ConvLSTM(1, [hidden_channels], kernel_size)
         self.readout = nn.Linear(hidden_channels, n_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4:
-            raise ValueError(f"x must be a tensor of clips (B, T, S, S), got {getattr(x, 'shape', type(x))}")
+            raise ValueError(
+                f"x must be a tensor of clips (B, T, S, S), got {getattr(x, 'shape', type(x))}"
+            )
         _, states = self.rnn(x[:, :, None])
         h_last = states[-1][0]  # (B, C_h, S, S)
         return self.readout(h_last.mean(dim=(2, 3)))

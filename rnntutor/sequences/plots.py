@@ -24,18 +24,27 @@ def load_result(name: str) -> dict:
     path = RESULTS / f"{name}.json"
     if not path.is_file():
         known = sorted(p.stem for p in RESULTS.glob("*.json"))
-        raise FileNotFoundError(f"no shipped result {name!r}: expected one of {known}")
+        raise FileNotFoundError(
+            f"no shipped result {name!r}: expected one of {known}"
+        )
     return json.loads(path.read_text())
 
 
-def plot_frame_grid(rows: dict, *, title: str | None = None, size: float = 0.9):
+def plot_frame_grid(
+    rows: dict, *, title: str | None = None, size: float = 0.9
+):
     """One row of frames per entry of ``rows`` (label -> ``(T, S, S)``), frames left to right.
 
     Rows may have different lengths; shorter rows are right-aligned so that
     predictions sit under the frames they predict.
     """
     n_cols = max(len(v) for v in rows.values())
-    fig, axes = plt.subplots(len(rows), n_cols, figsize=(size * n_cols, size * len(rows) + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows),
+        n_cols,
+        figsize=(size * n_cols, size * len(rows) + 0.4),
+        squeeze=False,
+    )
     for r, (label, frames) in enumerate(rows.items()):
         offset = n_cols - len(frames)
         for c in range(n_cols):
@@ -53,7 +62,9 @@ def plot_frame_grid(rows: dict, *, title: str | None = None, size: float = 0.9):
     return fig
 
 
-def animate_prediction(inputs, truth, preds: dict, *, interval: int = 250) -> str:
+def animate_prediction(
+    inputs, truth, preds: dict, *, interval: int = 250
+) -> str:
     """HTML (``to_jshtml``) of the true sequence next to each model's, frame by frame.
 
     ``inputs (T_in, S, S)``, ``truth (T_out, S, S)``, ``preds`` label -> ``(T_out, S, S)``.
@@ -67,7 +78,9 @@ def animate_prediction(inputs, truth, preds: dict, *, interval: int = 250) -> st
     n_in = len(inputs)
     fig, axes = plt.subplots(1, len(panels), figsize=(2.0 * len(panels), 2.3))
     images = []
-    for ax, (label, frames) in zip(np.atleast_1d(axes), panels.items(), strict=True):
+    for ax, (label, frames) in zip(
+        np.atleast_1d(axes), panels.items(), strict=True
+    ):
         images.append(ax.imshow(frames[0], cmap="gray", vmin=0, vmax=1))
         ax.set_title(label, fontsize=9)
         ax.set_xticks([])
@@ -77,15 +90,23 @@ def animate_prediction(inputs, truth, preds: dict, *, interval: int = 250) -> st
     def update(t):
         for im, frames in zip(images, panels.values(), strict=True):
             im.set_data(frames[t])
-        caption.set_text(f"frame {t + 1} ({'observed' if t < n_in else 'predicted'})")
+        caption.set_text(
+            f"frame {t + 1} ({'observed' if t < n_in else 'predicted'})"
+        )
         return images
 
-    anim = FuncAnimation(fig, update, frames=len(panels["truth"]), interval=interval, blit=False)
+    anim = FuncAnimation(
+        fig, update, frames=len(panels["truth"]), interval=interval, blit=False
+    )
     html = anim.to_jshtml()
     plt.close(fig)
     # matplotlib links Font Awesome 4 from a CDN for its buttons; the site must work offline
     # and already serves Font Awesome (the theme's), so drop the external stylesheet
-    return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\n?', "", html)
+    return re.sub(
+        r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\n?',
+        "",
+        html,
+    )
 
 
 def frame_scrubber(inputs, truth, preds: dict):
@@ -96,11 +117,17 @@ def frame_scrubber(inputs, truth, preds: dict):
 
     def show(t):
         observed = t <= n_in
-        row = {"truth": (inputs if observed else truth)[t - 1 if observed else t - n_in - 1]}
+        row = {
+            "truth": (inputs if observed else truth)[
+                t - 1 if observed else t - n_in - 1
+            ]
+        }
         for label, p in preds.items():
             row[label] = inputs[t - 1] if observed else p[t - n_in - 1]
         fig, axes = plt.subplots(1, len(row), figsize=(2.0 * len(row), 2.2))
-        for ax, (label, frame) in zip(np.atleast_1d(axes), row.items(), strict=True):
+        for ax, (label, frame) in zip(
+            np.atleast_1d(axes), row.items(), strict=True
+        ):
             ax.imshow(frame, cmap="gray", vmin=0, vmax=1)
             ax.set_title(label, fontsize=9)
             ax.set_xticks([])
@@ -108,11 +135,15 @@ def frame_scrubber(inputs, truth, preds: dict):
         fig.suptitle(f"frame {t} ({'observed' if observed else 'predicted'})")
         plt.show()
 
-    slider = widgets.IntSlider(value=n_in + 1, min=1, max=n_in + n_out, description="frame")
+    slider = widgets.IntSlider(
+        value=n_in + 1, min=1, max=n_in + n_out, description="frame"
+    )
     return widgets.interactive(show, t=slider)
 
 
-def plot_horizon(curves: dict, *, ylabel: str = "MSE per frame", title: str | None = None):
+def plot_horizon(
+    curves: dict, *, ylabel: str = "MSE per frame", title: str | None = None
+):
     """Error against the prediction horizon: ``curves`` label -> values ``(T_out,)``
     or ``(mean, sd)`` pairs of arrays (drawn with a band)."""
     fig, ax = plt.subplots(figsize=(6.5, 3.6))

@@ -13,18 +13,24 @@ import json
 from pathlib import Path
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
-PRETRAINED = {"convlstm_moving_mnist": "ConvLSTM predictor, 64x64 Moving MNIST 10 -> 10, see its .json record"}
+PRETRAINED = {
+    "convlstm_moving_mnist": "ConvLSTM predictor, 64x64 Moving MNIST 10 -> 10, see its .json record"
+}
 
 
 def _check_name(name: str) -> str:
     if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained model {name!r}: expected one of {list(PRETRAINED)}")
+        raise ValueError(
+            f"unknown pretrained model {name!r}: expected one of {list(PRETRAINED)}"
+        )
     return name
 
 
 def pretrained_record(name: str = "convlstm_moving_mnist") -> dict:
     """The JSON record of a shipped predictor: command, curve, metrics, sha256."""
-    return json.loads((CHECKPOINT_DIR / f"{_check_name(name)}.json").read_text())
+    return json.loads(
+        (CHECKPOINT_DIR / f"{_check_name(name)}.json").read_text()
+    )
 
 
 def load_pretrained(name: str = "convlstm_moving_mnist", *, device="cpu"):
@@ -32,5 +38,7 @@ def load_pretrained(name: str = "convlstm_moving_mnist", *, device="cpu"):
     from rnntutor.checkpoint import load_checkpoint
 
     record = pretrained_record(name)
-    model, _, _ = load_checkpoint(CHECKPOINT_DIR / f"{name}.pt", sha256=record["sha256"], device=device)
+    model, _, _ = load_checkpoint(
+        CHECKPOINT_DIR / f"{name}.pt", sha256=record["sha256"], device=device
+    )
     return model.eval()

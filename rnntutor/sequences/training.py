@@ -18,15 +18,23 @@ import torch.nn.functional as F
 
 from rnntutor.data import MOVING_MNIST, moving_mnist
 from rnntutor.device import get_device
-from rnntutor.sequences.metrics import bce_per_step, mse_per_step, ssim_per_step
+from rnntutor.sequences.metrics import (
+    bce_per_step,
+    mse_per_step,
+    ssim_per_step,
+)
 
 
 @torch.no_grad()
-def predict_frames(model, frames, n_in: int, *, batch_size: int = 64, device="cpu") -> np.ndarray:
+def predict_frames(
+    model, frames, n_in: int, *, batch_size: int = 64, device="cpu"
+) -> np.ndarray:
     """Predictions ``(N, T - n_in, S, S)`` of ``model`` for ``frames (N, T, S, S)`` after ``n_in``."""
     frames = np.asarray(frames, dtype=np.float32)
     if frames.ndim != 4 or not 0 < n_in < frames.shape[1]:
-        raise ValueError(f"frames must be (N, T, S, S) with 0 < n_in < T, got {frames.shape} and n_in={n_in}")
+        raise ValueError(
+            f"frames must be (N, T, S, S) with 0 < n_in < T, got {frames.shape} and n_in={n_in}"
+        )
     dev = get_device(device)
     was_training = getattr(model, "training", False)
     model.eval()
@@ -38,13 +46,23 @@ def predict_frames(model, frames, n_in: int, *, batch_size: int = 64, device="cp
     return np.concatenate(outs)
 
 
-def evaluate_predictor(model, frames, n_in: int, *, ssim: bool = False, batch_size: int = 64, device="cpu") -> dict:
+def evaluate_predictor(
+    model,
+    frames,
+    n_in: int,
+    *,
+    ssim: bool = False,
+    batch_size: int = 64,
+    device="cpu",
+) -> dict:
     """Metrics of ``model`` on ``frames (N, T, S, S)`` observing ``n_in`` frames.
 
     Returns ``bce_per_sequence``, ``mse_per_frame`` (and ``ssim_per_frame``) with their
     per-horizon curves ``bce_per_step``, ``mse_per_step`` (``ssim_per_step``) and ``n``.
     """
-    pred = predict_frames(model, frames, n_in, batch_size=batch_size, device=device)
+    pred = predict_frames(
+        model, frames, n_in, batch_size=batch_size, device=device
+    )
     target = np.asarray(frames[:, n_in:], dtype=np.float32)
     bce, mse = bce_per_step(pred, target), mse_per_step(pred, target)
     out = {
@@ -75,7 +93,9 @@ def evaluate_checkpoint(
     from rnntutor.data import load_moving_mnist_file, moving_mnist_test
 
     if split != "test":
-        raise DataMismatchError(f"Moving MNIST has only a test split here, got split {split!r}")
+        raise DataMismatchError(
+            f"Moving MNIST has only a test split here, got split {split!r}"
+        )
     variant = dict(checkpoint.get("data", {}).get("variant") or MOVING_MNIST)
     if dataset == "moving_mnist":
         frames = moving_mnist_test(n, **variant)
@@ -91,7 +111,9 @@ def evaluate_checkpoint(
             f"the checkpoint predicts {size}x{size} frames but {dataset} has {frames.shape[-1]}x{frames.shape[-1]}"
         )
     n_in = frames.shape[1] // 2
-    out = evaluate_predictor(model, frames, n_in, batch_size=batch_size, device=device)
+    out = evaluate_predictor(
+        model, frames, n_in, batch_size=batch_size, device=device
+    )
     out["summary"] = (
         f"{checkpoint['model']} on {dataset} (n={out['n']}, {n_in} -> {frames.shape[1] - n_in} frames): "
         f"BCE {out['bce_per_sequence']:.0f} per sequence, MSE {out['mse_per_frame']:.1f} per frame"
@@ -133,13 +155,19 @@ def train_predictor(
     dev = get_device(device)
     model.to(dev).train()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps), eta_min=lr / 10)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(1, steps), eta_min=lr / 10
+    )
     records, start, running, block = [], time.perf_counter(), [], None
     for step in range(1, steps + 1):
         if (step - 1) % chunk == 0:
-            block = moving_mnist(chunk * batch_size, seed=seed * 1_000_003 + step, **variant)
+            block = moving_mnist(
+                chunk * batch_size, seed=seed * 1_000_003 + step, **variant
+            )
         j = (step - 1) % chunk
-        batch = torch.as_tensor(block[j * batch_size : (j + 1) * batch_size], device=dev)  # (B, T, S, S)
+        batch = torch.as_tensor(
+            block[j * batch_size : (j + 1) * batch_size], device=dev
+        )  # (B, T, S, S)
         logits = model(batch[:, :n_in], frames_total - n_in)
         loss = F.binary_cross_entropy_with_logits(logits, batch[:, n_in:])
         opt.zero_grad(set_to_none=True)
@@ -149,10 +177,20 @@ def train_predictor(
         opt.step()
         sched.step()
         running.append(loss.item())
-        out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
-        if eval_frames is not None and eval_every and (step % eval_every == 0 or step == steps or out_of_time):
+        out_of_time = (
+            time_limit is not None and time.perf_counter() - start > time_limit
+        )
+        if (
+            eval_frames is not None
+            and eval_every
+            and (step % eval_every == 0 or step == steps or out_of_time)
+        ):
             rec = evaluate_predictor(model, eval_frames, n_in, device=dev)
-            rec.update(step=step, seconds=round(time.perf_counter() - start, 1), train_loss=float(np.mean(running)))
+            rec.update(
+                step=step,
+                seconds=round(time.perf_counter() - start, 1),
+                train_loss=float(np.mean(running)),
+            )
             running = []
             records.append(rec)
             if log_path is not None:
