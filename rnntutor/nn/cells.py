@@ -62,17 +62,19 @@ def lstm_step(
 ):
     """One step of the LSTM; returns ``(h_t, c_t)``.
 
-    Equations (each gate has its own input weights ``W_i*`` and hidden weights ``W_h*``)::
+    Equations (each gate has its own input weights ``W_i*`` and hidden
+    weights ``W_h*``)::
 
         i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)      input gate
         f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)      forget gate
-        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate cell value
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate
         o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)      output gate
         c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
         h_t = o_t ⊙ tanh(c_t)
 
     The four gates' weights are stacked in ``weight_ih (4H, I)`` and
-    ``weight_hh (4H, H)``, so one product per weight computes all four pre-activations.
+    ``weight_hh (4H, H)``, so one product per weight computes all four
+    pre-activations.
     Shapes: ``x (B, I)``, ``h_prev, c_prev (B, H)`` -> ``h_t, c_t (B, H)``.
     """
     a = _affine(x, weight_ih, bias_ih) + _affine(

@@ -118,13 +118,14 @@ class SequenceClassifier(nn.Module):
         self.config["impl"] = value
 
     def features(self, x: Tensor) -> Tensor:
-        """The summary ``s`` of the hidden states: ``x (B, T, F)`` -> ``(B, D*H)``."""
+        """The summary ``s`` of the hidden states, ``(B, D*H)``, of ``x (B, T, F)``."""
         out, state = self.rnn(x)  # out (B, T, D*H)
         if self.readout == "mean":
             return out.mean(dim=1)
         h_n = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
         D = 2 if self.rnn.bidirectional else 1
-        # top layer: forward direction's h_T and, if bidirectional, backward direction's h_1
+        # top layer: the forward direction's h_T and, if bidirectional, the
+        # backward direction's h_1
         return torch.cat(list(h_n[-D:]), dim=1)  # (B, D*H)
 
     def forward(self, x: Tensor) -> Tensor:

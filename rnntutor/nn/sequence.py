@@ -354,10 +354,11 @@ small keeps long sequences (pixel-MNIST, ``T = 784``) cache- and TLB-friendly.""
 def lstm_fused(
     x: Tensor, h0: Tensor, c0: Tensor, w_ih, w_hh, b_ih=None, b_hh=None
 ):
-    """LSTM over ``x (T, B, I)`` with the hoisted projection; returns ``(hs, h_T, c_T)``.
+    """LSTM over ``x (T, B, I)`` with the hoisted projection.
 
-    :class:`_LSTMRecurrence` runs chunks of up to :data:`CHUNK` steps (each with its own
-    hoisted projection) in the transposed layout and hands ``(h, c)`` on to the next chunk.
+    Returns ``(hs, h_T, c_T)``. :class:`_LSTMRecurrence` runs chunks of up to
+    :data:`CHUNK` steps (each with its own hoisted projection) in the
+    transposed layout and hands ``(h, c)`` on to the next chunk.
     """
     b = None if b_ih is None else b_ih + b_hh
     need_grad = torch.is_grad_enabled() and any(

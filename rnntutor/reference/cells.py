@@ -148,7 +148,8 @@ def rnn_step(x, h_prev, params, *, xw=None):
         a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
         h_t = tanh(a_t)
 
-    Shapes: ``x (B, I)``, ``h_prev (B, H)`` -> ``h (B, H)``. Returns ``(h, cache)``.
+    Shapes: ``x (B, I)``, ``h_prev (B, H)`` -> ``h (B, H)``.
+    Returns ``(h, cache)``.
     """
     if xw is None:
         x, h_prev = _check_step("rnn", x, {"h_prev": h_prev}, params)
@@ -176,7 +177,8 @@ def rnn_step_backward(dh, cache):
         ∂L/∂W_hh       = δ_tᵀ h_{t-1}      ∂L/∂W_ih = δ_tᵀ x_t
         ∂L/∂b_hh = ∂L/∂b_ih = Σ_batch δ_t
 
-    Returns a dict with keys ``x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh``.
+    Returns a dict with keys
+    ``x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh``.
     """
     x, h_prev, _, params = cache
     da = rnn_gates_backward(dh, cache)  # (B, H)
@@ -189,11 +191,12 @@ def rnn_step_backward(dh, cache):
 def lstm_step(x, h_prev, c_prev, params, *, xw=None):
     """One step of the LSTM (gate order ``i, f, g, o`` as in ``torch.nn.LSTM``).
 
-    Equations (each gate has its own input weights ``W_i*`` and hidden weights ``W_h*``)::
+    Equations (each gate has its own input weights ``W_i*`` and hidden
+    weights ``W_h*``)::
 
         i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)      input gate
         f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)      forget gate
-        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate cell value
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   candidate
         o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)      output gate
         c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
         h_t = o_t ⊙ tanh(c_t)
@@ -225,7 +228,8 @@ def lstm_step(x, h_prev, c_prev, params, *, xw=None):
 def lstm_gates_backward(dh, dc, cache, out=None):
     """Gradients of the four gate pre-activations and of ``c_{t-1}``.
 
-    ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` (the part that reaches ``c_t`` from step ``t+1``).
+    ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` (the part that reaches ``c_t``
+    from step ``t+1``).
     Equations::
 
         ∂L/∂c_t     += ∂L/∂h_t ⊙ o_t ⊙ (1 - tanh²(c_t))
@@ -234,7 +238,8 @@ def lstm_gates_backward(dh, dc, cache, out=None):
         ∂L/∂f_t      = ∂L/∂c_t ⊙ c_{t-1}    ∂L/∂c_{t-1} = ∂L/∂c_t ⊙ f_t
         pre-activations: σ' = s(1 - s) for i, f, o and tanh' = 1 - g² for g
 
-    Returns ``(da (B, 4H), dc_prev (B, H))``; ``da`` is written into ``out`` if given.
+    Returns ``(da (B, 4H), dc_prev (B, H))``; ``da`` is written into
+    ``out`` if given.
     """
     _, _, c_prev, i, f, g, o, tanh_c, _ = cache
     H = i.shape[1]
@@ -276,12 +281,13 @@ def gru_step(x, h_prev, params, *, xw=None):
 
     Equations::
 
-        r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)              reset gate
-        z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)              update gate
-        n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))   candidate state
+        r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)             reset
+        z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)             update
+        n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))  candidate
         h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
 
-    Shapes: ``x (B, I)``, ``h_prev (B, H)`` -> ``h (B, H)``. Returns ``(h, cache)``.
+    Shapes: ``x (B, I)``, ``h_prev (B, H)`` -> ``h (B, H)``.
+    Returns ``(h, cache)``.
     """
     if xw is None:
         x, h_prev = _check_step("gru", x, {"h_prev": h_prev}, params)

@@ -73,11 +73,12 @@ def convlstm_step(
     weight_cf: Tensor | None = None,
     weight_co: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """One ConvLSTM step with one convolution for all gates; returns ``(h_t, c_t)``.
+    """One ConvLSTM step with one convolution for all gates.
 
-    ``a = [W_ih, W_hh] * [x_t, h_{t-1}] + b`` is ``(B, 4*C_h, H, W)``: the four gates'
-    pre-activations stacked along the channels, then the equations of the module
-    docstring. Shapes: ``x (B, C_in, H, W)``, ``h_prev, c_prev (B, C_h, H, W)``.
+    ``a = [W_ih, W_hh] * [x_t, h_{t-1}] + b`` is ``(B, 4*C_h, H, W)``: the
+    four gates' pre-activations stacked along the channels, then the
+    equations of the module docstring. Returns ``(h_t, c_t)``. Shapes:
+    ``x (B, C_in, H, W)``, ``h_prev, c_prev (B, C_h, H, W)``.
     """
     k = weight_ih.shape[-1]
     weight = torch.cat(
