@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnntutor import reference as ref
+from rnntutor.reference.layers import backward_through_time
 
 CELLS = ["rnn", "lstm", "gru"]
 TOL = 1e-10
@@ -200,3 +201,41 @@ def test_rnn_step_by_hand():
     }
     h, _ = ref.rnn_step(np.array([[1.0]]), np.array([[0.2]]), params)
     assert h[0, 0] == pytest.approx(np.tanh(0.7), abs=1e-15)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_backward_through_time_alone_matches_torch(cell):
+    # The recursion the book shows, called on its own: the pre-activation gradients it
+    # returns give torch.nn's input gradients (δ_t W_ih) and initial-state gradients.
+    rng = np.random.default_rng(7)
+    B, T, n_in, H = 2, 6, 3, 5
+    params = random_params(cell, n_in, H, rng)
+    x, h0, c0 = rng.normal(size=(B, T, n_in)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    R, R_h, R_c = rng.normal(size=(B, T, H)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    _, cache = ref.forward(cell, params, x, (h0, c0) if cell == "lstm" else h0)
+    dc = R_c.copy() if cell == "lstm" else None
+    dhs_tm = np.ascontiguousarray(R.transpose(1, 0, 2))
+    da_ih, da_hh, dh0, dc0 = backward_through_time(cell, cache["steps"], params["weight_hh"], dhs_tm, R_h.copy(), dc)
+    assert da_ih.shape == (T, B, ref.GATES[cell] * H) and (da_hh is da_ih) == (cell != "gru")
+    dx = (da_ih @ params["weight_ih"]).transpose(1, 0, 2)  # (B, T, I)
+
+    module = ref.to_torch(cell, params)
+    xt = torch.tensor(x, requires_grad=True)
+    h0t, c0t = torch.tensor(h0[None], requires_grad=True), torch.tensor(c0[None], requires_grad=True)
+    if cell == "lstm":
+        out, (hT, cT) = module(xt, (h0t, c0t))
+        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum() + (cT[0] * torch.tensor(R_c)).sum()
+    else:
+        out, hT = module(xt, h0t)
+        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum()
+    loss.backward()
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=TOL)
+    np.testing.assert_allclose(dh0, h0t.grad[0].numpy(), atol=TOL)
+    if cell == "lstm":
+        np.testing.assert_allclose(dc0, c0t.grad[0].numpy(), atol=TOL)
+    else:
+        assert dc0 is None
+    # The hidden-side gradients give torch.nn's weight_hh gradient.
+    h_prev = np.concatenate([h0[None], cache["hs_tm"][:-1]])  # (T, B, H)
+    d_whh = np.einsum("tbg,tbh->gh", da_hh, h_prev)
+    np.testing.assert_allclose(d_whh, module.weight_hh_l0.grad.numpy(), atol=TOL)

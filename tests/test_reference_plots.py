@@ -53,11 +53,42 @@ def test_plot_gate_traces_draws_every_gate():
 
 def test_plot_gate_heatmaps_lines_up_image_rows():
     acts = {k: np.full((8, 4), 0.5) for k in ("r", "z", "n")}
-    fig = gate_plots.plot_gate_heatmaps(acts, image=np.zeros((8, 8)), title="digit")
+    fig = gate_plots.plot_gate_heatmaps(acts, image=np.zeros((8, 8)), sort_by="z", title="digit")
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["input rows $x_t$", "reset gate $r_t$", "update gate $z_t$", "candidate $n_t$"]
+    image_ax = fig.axes[0]
+    assert image_ax.get_ylim() == fig.axes[1].get_ylim() == (8.5, 0.5)  # step t level with row t
     with pytest.raises(ValueError, match=r"image must have shape \(8, W\)"):
         gate_plots.plot_gate_heatmaps(acts, image=np.zeros((7, 8)))
+    with pytest.raises(ValueError, match="cannot sort the units by 'f'"):
+        gate_plots.plot_gate_heatmaps(acts)  # a GRU has no forget gate
+
+
+def test_unit_order_sorts_by_the_mean_gate_highest_first():
+    f = np.array([[0.2, 0.9, 0.5, 0.1], [0.4, 0.7, 0.5, 0.3]])  # means 0.3, 0.8, 0.5, 0.2
+    np.testing.assert_array_equal(gate_plots.unit_order({"f": f, "i": 1 - f}), [1, 2, 0, 3])
+    np.testing.assert_array_equal(gate_plots.unit_order({"f": f, "i": 1 - f}, by="i"), [3, 0, 2, 1])
+    ties = np.full((3, 4), 0.5)
+    np.testing.assert_array_equal(gate_plots.unit_order({"f": ties}), [0, 1, 2, 3])  # stable
+
+
+def test_plot_gate_heatmaps_sorts_every_panel_alike():
+    rng = np.random.default_rng(3)
+    acts = {k: rng.uniform(size=(5, 6)) for k in ("i", "f", "o")}
+    acts["c"] = rng.normal(size=(5, 6)) * 3
+    order = np.argsort(-acts["f"].mean(axis=0))
+    fig = gate_plots.plot_gate_heatmaps(acts)  # sorted by f by default
+    shown = {ax.get_title(): ax.images[0].get_array() for ax in fig.axes if ax.images}
+    assert list(shown) == [gate_plots.GATE_LABELS[k] for k in acts]
+    for k, array in shown.items():
+        name = next(n for n, label in gate_plots.GATE_LABELS.items() if label == k)
+        np.testing.assert_array_equal(np.asarray(array), acts[name][:, order])
+    assert np.all(np.diff(np.asarray(shown["forget gate $f_t$"]).mean(axis=0)) <= 0)
+    assert "sorted by mean forget gate" in fig.axes[-2].get_xlabel()  # last panel, before its colourbar
+    assert len(fig.axes) == 2 * len(acts)  # every panel has its colourbar
+    unsorted = gate_plots.plot_gate_heatmaps(acts, sort_by=None)
+    np.testing.assert_array_equal(np.asarray(unsorted.axes[0].images[0].get_array()), acts["i"])
+    assert fig.get_figwidth() <= 7.5  # readable on a 700-pixel page
 
 
 def test_gate_explorer_widget_and_forget_bias():

@@ -77,49 +77,70 @@ def plot_gate_traces(acts: dict, *, x=None, unit: int = 0, title: str | None = N
     return fig
 
 
-def plot_gate_heatmaps(acts: dict, *, image=None, ncols: int = 4, title: str | None = None) -> Figure:
-    """Heatmaps of gate activations over one sequence, time step ``t`` down the rows.
+def unit_order(acts: dict, by: str = "f") -> np.ndarray:
+    """Hidden units sorted by their mean ``acts[by]`` over the sequence, highest first.
 
-    ``acts`` maps names to ``(T, H)`` arrays (see :func:`plot_gate_traces`). With
-    ``image`` ``(T, W)`` (a digit read row by row), the image is drawn first so that
-    row ``t`` of the image lines up with step ``t`` of every heatmap. Panels wrap after
-    ``ncols`` columns.
+    ``acts`` maps names to ``(T, H)`` arrays (see :func:`plot_gate_traces`). Returns the
+    ``(H,)`` unit indices: ``acts[by][:, order]`` has ``mean_t acts[by][t, k]`` falling
+    from left to right (ties keep their original order).
+    """
+    acts = _gate_traces(acts)
+    if by not in acts:
+        raise ValueError(f"cannot sort the units by {by!r}: acts has only {list(acts)}")
+    return np.argsort(-acts[by].mean(axis=0), kind="stable")
+
+
+def plot_gate_heatmaps(
+    acts: dict, *, image=None, sort_by: str | None = "f", title: str | None = None, width: float = 7.0
+) -> Figure:
+    """Heatmaps of gate activations over one sequence, one panel per name, stacked.
+
+    ``acts`` maps names to ``(T, H)`` arrays (see :func:`plot_gate_traces`). In every
+    panel time step ``t`` runs down the rows and the hidden units along the columns,
+    **in the same order in every panel**: sorted by their mean ``acts[sort_by]`` over
+    the sequence, highest first (:func:`unit_order`; ``sort_by=None`` keeps unit 0 to
+    ``H - 1``). So with ``sort_by="f"`` the units that keep most of their cell sit on
+    the left. With ``image`` ``(T, W)`` (a digit read row by row), the image is drawn
+    left of the first panel, its row ``t`` level with step ``t``. Gates share the scale
+    ``[0, 1]``; candidates and states are signed (``c_t`` scaled to its largest value).
+    ``width`` is the figure width in inches (7 fits a 700-pixel page at 100 dpi).
     """
     acts = _gate_traces(acts)
     n_steps, hidden = next(iter(acts.values())).shape
     if image is not None:
         image = check_array(image, "image", shape=(n_steps, "W"), dtypes=("f",))
+    order = np.arange(hidden) if sort_by is None else unit_order(acts, sort_by)
     names = list(acts)
-    n_panels = len(names) + (image is not None)
-    ncols = max(1, min(ncols, n_panels))
-    nrows = -(-n_panels // ncols)
-    fig, grid = plt.subplots(
-        nrows, ncols, figsize=(1.0 + 2.6 * ncols, 2.7 * nrows), squeeze=False, constrained_layout=True
-    )
-    axes = list(grid.ravel())
-    for ax in axes[n_panels:]:
-        ax.set_visible(False)
+    fig = plt.figure(figsize=(width, 0.6 + 1.25 * len(names)), constrained_layout=True)
+    grid = fig.add_gridspec(len(names), 3, width_ratios=(1.0, 5.0, 0.12))
     extent = (-0.5, hidden - 0.5, n_steps + 0.5, 0.5)  # rows at t = 1..T
     if image is not None:
-        ax = axes.pop(0)
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1, extent=(-0.5, image.shape[1] - 0.5, n_steps + 0.5, 0.5))
-        ax.set_title("input rows $x_t$", fontsize=9)
-        ax.set_ylabel("time step t")
+        ax = fig.add_subplot(grid[0, 0])
+        image_extent = (-0.5, image.shape[1] - 0.5, n_steps + 0.5, 0.5)
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1, extent=image_extent, aspect="auto")
+        ax.set_title("input rows $x_t$", fontsize=10)
+        ax.set_ylabel("step t")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         ax.set_xticks([])
-    for ax, name in zip(axes[: len(names)], names, strict=True):
+    sorted_by = "" if sort_by is None else f", sorted by mean {GATE_LABELS[sort_by].split(' $')[0]} (high to low)"
+    for row, name in enumerate(names):
+        ax = fig.add_subplot(grid[row, 1])
         signed = name in ("g", "n", "c", "h")
         vmin, vmax = (-1, 1) if signed else (0, 1)
         if name == "c":
             vmax = max(1.0, float(np.abs(acts[name]).max()))
             vmin = -vmax
         im = ax.imshow(
-            acts[name], cmap="RdBu_r" if signed else "viridis", vmin=vmin, vmax=vmax,
+            acts[name][:, order], cmap="RdBu_r" if signed else "viridis", vmin=vmin, vmax=vmax,
             aspect="auto", interpolation="nearest", extent=extent,
         )  # fmt: skip
-        ax.set_title(GATE_LABELS[name], fontsize=9)
-        ax.set_xlabel("hidden unit")
-        ax.set_ylabel("time step t")
-        fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
+        ax.set_title(GATE_LABELS[name], fontsize=10)
+        ax.set_ylabel("step t")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.set_xticks([])
+        if row == len(names) - 1:
+            ax.set_xlabel(f"hidden units{sorted_by}")
+        fig.colorbar(im, cax=fig.add_subplot(grid[row, 2]))
     if title:
         fig.suptitle(title)
     return fig

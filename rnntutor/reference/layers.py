@@ -161,23 +161,10 @@ def backward(cell: str, cache: dict, dhs=None, dstate=None) -> dict:
         h0 = cache["state0"][0]
     else:
         dh = np.zeros((B, H), dtype) if dstate is None else check_state(dstate, "dh_T", B, H, dtype)
+        dc = None
         h0 = cache["state0"]
 
-    w_hh = params["weight_hh"]
-    da_ih = np.empty((T, B, GH), dtype)  # gate gradients of every step
-    da_hh = da_ih if cell != "gru" else np.empty((T, B, GH), dtype)
-    for t in reversed(range(T)):
-        dh = dh + dhs_tm[t]  # gradient reaching h_t: from the loss at t and from step t+1
-        step = cache["steps"][t]
-        if cell == "rnn":
-            da_ih[t] = rnn_gates_backward(dh, step)
-            dh = da_ih[t] @ w_hh
-        elif cell == "lstm":
-            _, dc = lstm_gates_backward(dh, dc, step, out=da_ih[t])
-            dh = da_ih[t] @ w_hh
-        else:
-            _, _, dh_direct = gru_gates_backward(dh, step, out=(da_ih[t], da_hh[t]))
-            dh = dh_direct + da_hh[t] @ w_hh
+    da_ih, da_hh, dh, dc = backward_through_time(cell, cache["steps"], params["weight_hh"], dhs_tm, dh, dc)
 
     # Weight gradients summed over all steps: one matrix product each.
     h_prev = np.concatenate([h0[None], hs_tm[:-1]], axis=0)  # (T, B, H)
@@ -194,6 +181,42 @@ def backward(cell: str, cache: dict, dhs=None, dstate=None) -> dict:
     if cell == "lstm":
         grads["c0"] = dc
     return grads
+
+
+def backward_through_time(cell, steps, w_hh, dhs, dh, dc=None):
+    """The backward recursion of BPTT, from step ``T`` down to step 1.
+
+    Row vectors, ``δ_t`` the gate pre-activation gradients of step ``t``,
+    ``δ_{T+1} W_hh`` replaced by the final state's gradient ``dh``::
+
+        h̄_t = ∂ℓ_t/∂h_t + δ_{t+1} W_hh    (GRU: plus the direct path z_t)
+        δ_t = the cell's gates backward at h̄_t (and at c̄_t for the LSTM)
+        c̄_{t-1} = c̄_t ⊙ f_t                (LSTM: along the cell path)
+
+    ``steps``: the per-step caches of :func:`forward`; ``dhs (T, B, H)``:
+    ``∂ℓ_t/∂h_t`` time-major; ``dh``, ``dc (B, H)``: gradients of the final
+    state (``dc`` only for the LSTM). Returns ``(da_ih, da_hh, dh_0, dc_0)``:
+    the gradients of the input-side and hidden-side pre-activations of every
+    step, ``(T, B, G*H)`` each (the same array except for the GRU), and of
+    the initial state. The weight gradients are sums over these; see
+    :func:`backward`.
+    """
+    T, B, GH = len(steps), dh.shape[0], w_hh.shape[0]
+    da_ih = np.empty((T, B, GH), dh.dtype)  # (T, B, G*H)
+    da_hh = da_ih if cell != "gru" else np.empty_like(da_ih)
+    for t in reversed(range(T)):
+        dh = dh + dhs[t]  # h̄_t: from the loss at t and from step t+1
+        if cell == "rnn":
+            da_ih[t] = rnn_gates_backward(dh, steps[t])
+            dh = da_ih[t] @ w_hh  # h̄_{t-1} = δ_t W_hh
+        elif cell == "lstm":
+            _, dc = lstm_gates_backward(dh, dc, steps[t], out=da_ih[t])
+            dh = da_ih[t] @ w_hh
+        else:  # GRU: h_{t-1} also reaches h_t directly, through z_t
+            out = (da_ih[t], da_hh[t])
+            _, _, dh_direct = gru_gates_backward(dh, steps[t], out=out)
+            dh = dh_direct + da_hh[t] @ w_hh
+    return da_ih, da_hh, dh, dc
 
 
 def gate_activations(cell: str, cache: dict) -> dict:
