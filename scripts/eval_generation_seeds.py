@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from rnntutor import results
-from rnntutor.generation.evaluation import DIGITS_SETTINGS, summarize, train_digits
+from rnntutor.generation.evaluation import DIGITS_SETTINGS, MODEL_NAMES, summarize, train_digits
 from rnntutor.performance.bench import machine_info
 
 DATA = (
@@ -55,14 +55,18 @@ def record(per_seed: dict, command: str, threads: int) -> dict:
 
 def merge(paths, out: Path) -> int:
     """Join records of single seeds (same recipe) into one record at ``out``."""
-    per_seed, commands, threads = {}, [], 1
+    per_seed, threads = {}, 1
     for p in paths:
         r = json.loads(Path(p).read_text())
-        commands.append(r["command"])
         threads = r["machine"].get("torch_threads", threads)
         per_seed.update({int(s): v for s, v in r["per_seed"].items()})
     per_seed = dict(sorted(per_seed.items()))
-    merged = record(per_seed, " ; ".join(commands), threads)
+    seeds = " ".join(str(s) for s in per_seed)
+    command = (
+        f"python scripts/eval_generation_seeds.py --seeds {seeds} --threads {threads} "
+        "(one process per seed, joined with --merge)"
+    )
+    merged = record(per_seed, command, threads)
     out.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"merged seeds {list(per_seed)} into {out}")
     return 0
@@ -71,6 +75,7 @@ def merge(paths, out: Path) -> int:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--models", nargs="+", default=list(MODEL_NAMES), help="some of the chapter's models")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: the chapter's setting)")
     p.add_argument("--out", default=str(results.path("generation_digits")))
     p.add_argument("--merge", nargs="+", help="merge these files (one seed each) into --out, then stop")
@@ -80,7 +85,8 @@ def main(argv=None) -> int:
     if args.merge:
         return merge(args.merge, out)
     torch.set_num_threads(args.threads)
-    per_seed = {s: train_digits(s, log=lambda line: print(line, flush=True)) for s in args.seeds}
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    per_seed = {s: train_digits(s, args.models, log=log) for s in args.seeds}
     command = "python scripts/eval_generation_seeds.py " + " ".join(sys.argv[1:] if argv is None else argv)
     rec = record(per_seed, command.strip(), args.threads)
     out.write_text(json.dumps(rec, indent=2) + "\n")
