@@ -129,7 +129,7 @@ def test_without_the_down_shift_the_right_to_left_direction_sees_the_pixel_itsel
     assert not report.ok and not bool(report)
     assert any(i == j for i, j in report.violations)  # the feature right of a pixel has read the pixel
     text = str(report)
-    assert "NOT causal" in text and "its own value" in text and "(row, col) (0, 0)" in text
+    assert "NOT causal" in text and "its own value" in text and "pixel 0 (0, 0) changes with its own value" in text
 
 
 def test_every_pixel_depends_on_its_whole_past():

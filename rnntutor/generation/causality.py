@@ -112,20 +112,18 @@ class CausalityReport:
     def __str__(self) -> str:
         h, w = self.image_shape
         if self.ok:
-            return f"causal: no prediction on the {h}x{w} image depends on its own pixel or on later ones"
+            return f"causal: no prediction sees its own pixel or a later one ({h}x{w})"
         lines = [
             f"NOT causal: {len(self.violations)} (pixel, later pixel) dependencies and "
             f"{len(self.block_violations)} failed block checks"
         ]
         for i, j in self.violations[:5]:
-            what = "its own value" if i == j else f"pixel {j} {divmod(j, w)}, which comes later"
-            lines.append(f"  the prediction for pixel {i} (row, col) {divmod(i, w)} changes with {what}")
+            what = "its own value" if i == j else f"pixel {j} {divmod(j, w)} (later)"
+            lines.append(f"  the prediction of pixel {i} {divmod(i, w)} changes with {what}")
         same = sum(1 for i, j in self.violations if i == j)
         if same:
-            lines.append(
-                f"  {same} pixel(s) see their own value: the input is probably not shifted by one step "
-                "(or a mask includes the centre)"
-            )
+            lines.append(f"  {same} pixel(s) see their own value: the input is probably not")
+            lines.append("  shifted by one step (or a mask includes the centre)")
         return "\n".join(lines)
 
     __repr__ = __str__
