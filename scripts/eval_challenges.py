@@ -14,12 +14,17 @@ Two experiments, each written to its own record in ``rnntutor/results/``:
     on the digits' test split, per seed.
 
 Usage: ``python scripts/eval_challenges.py --experiment all --seeds 0 1 2 --threads 1``.
+Each seed's runs are independent of the other seeds, so the seeds can also run as
+separate processes (``--seeds 0 --out-dir a``, ``--seeds 1 --out-dir b``, ...) whose
+records ``--merge a/challenges_adding.json b/challenges_adding.json ...`` combines into
+the record that one process with all the seeds would have written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -114,6 +119,51 @@ def _write(out: Path, record: dict) -> None:
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", flush=True)
 
 
+def merge(records: list[dict]) -> dict:
+    """Combine records of the same experiment made with different seeds into one, in seed order."""
+    if not records:
+        raise ValueError("merge needs at least one record")
+    keys = ("script", "lengths", "steps", "batch", "hidden", "lr", "success_threshold", "n_train", "epochs", "data")
+    for r in records[1:]:
+        for key in keys:
+            if r.get(key) != records[0].get(key):
+                raise ValueError(f"records differ in {key!r}: {records[0].get(key)!r} vs {r.get(key)!r}")
+    pairs = sorted((seed, k) for k, r in enumerate(records) for seed in r["seeds"])
+    seeds = [seed for seed, _ in pairs]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"a seed appears in more than one record: {seeds}")
+    out = {**records[0], "seeds": seeds, "date": max(r["date"] for r in records)}
+
+    def combine(path: tuple) -> dict | list:
+        values = []
+        for seed, k in pairs:
+            node = records[k]["results"]
+            for key in path:
+                node = node[key]
+            values.append(node["values"][records[k]["seeds"].index(seed)] if isinstance(node, dict)
+                          else node[records[k]["seeds"].index(seed)])  # fmt: skip
+        return values
+
+    merged = {}
+    for name, entry in records[0]["results"].items():
+        merged[name] = {}
+        for key, value in entry.items():
+            if isinstance(value, dict):  # a summary over seeds
+                merged[name][key] = _summary(combine((name, key)))
+                if "successes" in value:  # adding problem: runs below the threshold
+                    threshold = records[0]["success_threshold"]
+                    merged[name][key]["successes"] = int(sum(v < threshold for v in merged[name][key]["values"]))
+            elif isinstance(value, list):  # per-seed list, e.g. best_epoch
+                merged[name][key] = combine((name, key))
+            else:
+                merged[name][key] = value
+    out["results"] = merged
+    seeds_s = " ".join(map(str, seeds))
+    out["command"] = re.sub(r"--seeds [\d ]+?(?= --|$)", f"--seeds {seeds_s}", records[0]["command"])
+    out["note"] = "seeds run as separate processes and combined with --merge (the same numbers as one process)"
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--experiment", choices=("adding", "overfitting", "all"), default="all")
@@ -121,7 +171,12 @@ def main(argv=None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS), help="adding problem: T values")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--out-dir", type=Path, default=results.FOLDER)
+    parser.add_argument("--merge", type=Path, nargs="+", help="combine these records (one per seed) and exit")
     args = parser.parse_args(argv)
+    if args.merge:
+        records = [json.loads(p.read_text(encoding="utf-8")) for p in args.merge]
+        _write(args.out_dir / args.merge[0].name, merge(records))
+        return 0
     if args.threads:
         torch.set_num_threads(args.threads)
     seeds = " ".join(map(str, args.seeds))
