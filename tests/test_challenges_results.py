@@ -105,3 +105,20 @@ def test_merge_combines_records_of_separate_seeds_in_seed_order():
         script.merge([record([0], [0.1]), record([0], [0.2])])
     with pytest.raises(ValueError, match="differ in 'steps'"):
         script.merge([record([0], [0.1]), {**record([1], [0.2]), "steps": 100}])
+
+
+def test_plot_adding_record_draws_a_mean_line_and_every_seed():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnntutor.challenges import plots
+
+    record = results.load("challenges_adding")
+    ax = plots.plot_adding_record(record).axes[0]
+    means = [line for line in ax.lines if line.get_label().endswith("(mean)")]
+    assert [line.get_label() for line in means] == ["RNN (mean)", "LSTM (mean)", "GRU (mean)"]
+    lstm = record["results"]["lstm"]
+    np.testing.assert_allclose(means[1].get_ydata(), [lstm[str(T)]["mean"] for T in record["lengths"]], rtol=1e-3)
+    dots = [line for line in ax.lines if line.get_linestyle() == "None"]
+    assert len(dots) == 3 * len(record["seeds"])
+    assert ax.get_yscale() == "log"
