@@ -18,6 +18,8 @@ SHOWN = {  # record -> the chapter that shows it
     "bench_numpy_lstm": "02_gate_equations",
     "classification": "04_classification",
     "generation_digits": "03_generation",
+    "challenges_adding": "05_challenges",
+    "challenges_overfitting": "05_challenges",
 }
 # Chapter 3b's records, read with rnntutor.generation.comparison.load_result (to move onto
 # rnntutor.results.load, with command/date/machine, when that chapter is next re-executed)

@@ -96,3 +96,34 @@ def plot_recall(recalls: dict, *, counts=None, title: str | None = None) -> Figu
     if title:
         ax.set_title(title, fontsize=10)
     return fig
+
+
+def plot_adding_record(record: dict, *, ax=None) -> Figure:
+    """Validation MSE of each cell against ``T`` over seeds, from a ``challenges_adding`` record.
+
+    Every seed is a small dot and the mean a line, on a log scale, with the memoryless
+    baseline ``1/6`` (dotted) and the success threshold ``1/12`` (dashed).
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 3.6), constrained_layout=True)
+    else:
+        fig = ax.figure
+    lengths = np.asarray(record["lengths"])
+    for cell, table in record["results"].items():
+        values = np.array([table[str(T)]["values"] for T in lengths])  # (lengths, seeds)
+        (line,) = ax.plot(lengths, values.mean(axis=1), marker="o", label=f"{cell.upper()} (mean)")
+        for k in range(values.shape[1]):
+            ax.plot(lengths, values[:, k], ".", color=line.get_color(), alpha=0.5)
+    threshold = record["success_threshold"]
+    ax.axhline(2 * threshold, color="k", lw=1, ls=":", label="baseline 1/6")
+    ax.axhline(threshold, color="grey", lw=0.8, ls="--", label="success threshold 1/12")
+    ax.set_yscale("log")
+    ax.set_xscale("log")
+    ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.minorticks_off()
+    ax.set_xlabel("sequence length T")
+    ax.set_ylabel("validation MSE")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"adding problem, {record['steps']} steps, {len(record['seeds'])} seeds (dots)", fontsize=10)
+    return fig

@@ -15,6 +15,10 @@ script or command that measured it, next to the code that produced it:
 ``classification``
     ``python scripts/eval_classification.py --threads 1`` (writes here by default).
     Shown in Chapter 4.
+``challenges_adding``, ``challenges_overfitting``
+    ``python scripts/eval_challenges.py --experiment adding|overfitting --seeds 0 1 2
+    --threads 1``: Chapter 5's experiments over several seeds (mean ± sd). Shown in
+    Chapter 5.
 
 Every record names the ``command`` that made it, the ``machine`` it ran on and the
 ``date``; :func:`load` checks that they are there and :func:`provenance` says them in
