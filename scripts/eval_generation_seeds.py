@@ -27,7 +27,12 @@ from pathlib import Path
 import torch
 
 from rnntutor import results
-from rnntutor.generation.evaluation import DIGITS_SETTINGS, MODEL_NAMES, summarize, train_digits
+from rnntutor.generation.evaluation import (
+    DIGITS_SETTINGS,
+    MODEL_NAMES,
+    summarize,
+    train_digits,
+)
 from rnntutor.performance.bench import machine_info
 
 DATA = (

@@ -31,25 +31,40 @@ def _check_pos(name: str, value) -> int:
     return value
 
 
-def recurrent_macs(cell: str, input_size: int, hidden_size: int, T: int, num_classes: int = 10) -> int:
+def recurrent_macs(
+    cell: str, input_size: int, hidden_size: int, T: int, num_classes: int = 10
+) -> int:
     """Multiply-adds of one forward pass of a one-direction recurrent classifier, per sequence.
 
     ``T · G H (I + H) + H K``: per step ``G`` gate blocks of ``W_ih x_t`` and ``W_hh h_{t-1}``,
     then the readout of ``h_T``.
     """
     if cell not in GATES:
-        raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(GATES)}")
-    i, h = _check_pos("input_size", input_size), _check_pos("hidden_size", hidden_size)
+        raise ValueError(
+            f"unknown cell {cell!r}: expected one of {', '.join(GATES)}"
+        )
+    i, h = (
+        _check_pos("input_size", input_size),
+        _check_pos("hidden_size", hidden_size),
+    )
     t, k = _check_pos("T", T), _check_pos("num_classes", num_classes)
     return t * GATES[cell] * h * (i + h) + h * k
 
 
-def cnn_macs(channels: int = 16, height: int = 8, width: int = 8, num_classes: int = 10) -> int:
+def cnn_macs(
+    channels: int = 16, height: int = 8, width: int = 8, num_classes: int = 10
+) -> int:
     """Multiply-adds of one forward pass of ``SmallCNN(channels)`` on one ``height × width`` image."""
-    c, k = _check_pos("channels", channels), _check_pos("num_classes", num_classes)
+    c, k = (
+        _check_pos("channels", channels),
+        _check_pos("num_classes", num_classes),
+    )
     h, w = _check_pos("height", height), _check_pos("width", width)
     if h < 4 or w < 4:
         raise ValueError(f"SmallCNN needs images of at least 4x4, got {h}x{w}")
     h2, w2 = h // 2, w // 2  # after the first max-pooling
     h4, w4 = h2 // 2, w2 // 2  # after the second
-    return 9 * (1 * c * h * w + c * 2 * c * h2 * w2 + 2 * c * 2 * c * h4 * w4) + 2 * c * k
+    return (
+        9 * (1 * c * h * w + c * 2 * c * h2 * w2 + 2 * c * 2 * c * h4 * w4)
+        + 2 * c * k
+    )

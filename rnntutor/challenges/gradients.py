@@ -50,14 +50,21 @@ __all__ = [
 
 def _kind(layer) -> str:
     kind = getattr(layer, "kind", None)
-    if kind not in ("rnn", "lstm", "gru") or not hasattr(layer, "weight_hh_l0"):
-        raise TypeError(f"expected an rnntutor.nn RNN, LSTM or GRU layer, got {type(layer).__name__}")
+    if kind not in ("rnn", "lstm", "gru") or not hasattr(
+        layer, "weight_hh_l0"
+    ):
+        raise TypeError(
+            f"expected an rnntutor.nn RNN, LSTM or GRU layer, got {type(layer).__name__}"
+        )
     return kind
 
 
 def spectral_radius(weight) -> float:
     """Largest absolute eigenvalue of a square matrix (tensor or array)."""
-    w = np.asarray(weight.detach().cpu() if isinstance(weight, Tensor) else weight, dtype=np.float64)
+    w = np.asarray(
+        weight.detach().cpu() if isinstance(weight, Tensor) else weight,
+        dtype=np.float64,
+    )
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
         raise ValueError(f"expected a square matrix, got shape {w.shape}")
     return float(np.max(np.abs(np.linalg.eigvals(w))))
@@ -66,7 +73,9 @@ def spectral_radius(weight) -> float:
 def set_spectral_radius_(layer, rho: float):
     """Rescale a tanh RNN layer's ``weight_hh_l0`` in place so its spectral radius is ``rho``; return the layer."""
     if _kind(layer) != "rnn":
-        raise TypeError("set_spectral_radius_ expects an RNN layer (its W_hh is one square matrix)")
+        raise TypeError(
+            "set_spectral_radius_ expects an RNN layer (its W_hh is one square matrix)"
+        )
     if not np.isfinite(rho) or rho <= 0:
         raise ValueError(f"rho must be a positive number, got {rho!r}")
     w = layer.weight_hh_l0
@@ -94,7 +103,12 @@ def orthogonal_init_(layer, gain: float = 1.0):
 def _step_fn(layer):
     """The map ``s_{t-1} -> s_t`` for one input step, on a flat state vector (LSTM: ``[h; c]``)."""
     kind = _kind(layer)
-    w = (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)
+    w = (
+        layer.weight_ih_l0,
+        layer.weight_hh_l0,
+        layer.bias_ih_l0,
+        layer.bias_hh_l0,
+    )
     H = layer.hidden_size
     if kind == "lstm":
 
@@ -120,21 +134,28 @@ def step_jacobians(layer, x) -> Tensor:
     step, size = _step_fn(layer)
     x = torch.as_tensor(x, dtype=layer.weight_hh_l0.dtype)
     if x.dim() != 2 or x.shape[1] != layer.input_size:
-        raise ValueError(f"x must have shape (T, {layer.input_size}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (T, {layer.input_size}), got {tuple(x.shape)}"
+        )
     s = x.new_zeros(size)
     jacs = []
     with torch.no_grad():
         for x_t in x:
-            jacs.append(torch.autograd.functional.jacobian(lambda s_, x_t=x_t: step(x_t, s_), s))  # (S, S)
+            jacs.append(
+                torch.autograd.functional.jacobian(
+                    lambda s_, x_t=x_t: step(x_t, s_), s
+                )
+            )  # (S, S)
             s = step(x_t, s)
     return torch.stack(jacs)  # (T, S, S)
 
 
 def state_gradient_norms(layer, x) -> np.ndarray:
-    """``‖∂s_T/∂s_t‖₂`` (largest singular value) for lags ``T - t = 1..T`` along ``x (T, I)``: shape ``(T,)``.
+    """``‖∂s_T/∂s_t‖₂`` for the lags ``T - t = 1..T`` along ``x (T, I)``.
 
-    Entry ``k`` is the lag ``k + 1``. The product ``J_T ... J_{t+1}`` is accumulated from
-    the end, exactly as backpropagation through time does.
+    The norm is the largest singular value; the result has shape ``(T,)``,
+    entry ``k`` is the lag ``k + 1``. The product ``J_T ... J_{t+1}`` is
+    accumulated from the end, exactly as backpropagation through time does.
     """
     jacs = step_jacobians(layer, x).double()  # (T, S, S)
     prod = torch.eye(jacs.shape[1], dtype=jacs.dtype)
@@ -147,27 +168,45 @@ def state_gradient_norms(layer, x) -> np.ndarray:
 
 def pascanu_bound(weight_hh, lags, gamma: float = 1.0) -> np.ndarray:
     """``(γ σ_max(W_hh))^lag``: the upper bound on ``‖∂h_T/∂h_t‖₂`` of a tanh RNN (``γ = 1``)."""
-    w = weight_hh.detach().cpu().double() if isinstance(weight_hh, Tensor) else torch.as_tensor(weight_hh).double()
+    w = (
+        weight_hh.detach().cpu().double()
+        if isinstance(weight_hh, Tensor)
+        else torch.as_tensor(weight_hh).double()
+    )
     sigma = torch.linalg.matrix_norm(w, ord=2).item()
     return (gamma * sigma) ** np.asarray(lags, dtype=np.float64)
 
 
 def global_grad_norm(model: nn.Module) -> float:
     """``sqrt(Σ_p ‖∂L/∂p‖²)`` over the parameters that have a gradient (what clipping compares with ``clip``)."""
-    grads = [p.grad.detach().flatten() for p in model.parameters() if p.grad is not None]
+    grads = [
+        p.grad.detach().flatten()
+        for p in model.parameters()
+        if p.grad is not None
+    ]
     if not grads:
-        raise ValueError("no parameter has a gradient; call loss.backward() first")
+        raise ValueError(
+            "no parameter has a gradient; call loss.backward() first"
+        )
     return torch.linalg.vector_norm(torch.cat(grads)).item()
 
 
-def run_layer(layer, x: Tensor, *, tbptt: int | None = None, checkpoint: int | None = None):
-    """Run ``layer`` over ``x (B, T, I)`` in chunks of steps; return ``out (B, T, H)`` and the final state.
+def run_layer(
+    layer,
+    x: Tensor,
+    *,
+    tbptt: int | None = None,
+    checkpoint: int | None = None,
+):
+    """Run ``layer`` over ``x (B, T, I)`` in chunks of steps.
 
-    ``tbptt=k``: truncated BPTT — the state is *detached* between chunks of ``k`` steps, so
-    gradients flow back at most ``k`` steps (Williams & Peng 1990). The forward pass is
-    unchanged. ``checkpoint=k``: gradient checkpointing (Chen et al. 2016) — only the
-    state at chunk boundaries is stored; each chunk's activations are recomputed during
-    the backward pass. Same gradients as full BPTT, less memory, one extra forward.
+    Returns ``out (B, T, H)`` and the final state. ``tbptt=k``: truncated
+    BPTT — the state is *detached* between chunks of ``k`` steps, so
+    gradients flow back at most ``k`` steps (Williams & Peng 1990); the
+    forward pass is unchanged. ``checkpoint=k``: gradient checkpointing
+    (Chen et al. 2016) — only the state at chunk boundaries is stored; each
+    chunk's activations are recomputed during the backward pass. Same
+    gradients as full BPTT, less memory, one extra forward.
     Neither: one call of the layer (full BPTT).
     """
     if tbptt is not None and checkpoint is not None:
@@ -185,7 +224,11 @@ def run_layer(layer, x: Tensor, *, tbptt: int | None = None, checkpoint: int | N
         else:
             out, state = layer(chunk, state)
         if tbptt is not None:
-            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            state = (
+                tuple(s.detach() for s in state)
+                if isinstance(state, tuple)
+                else state.detach()
+            )
         outs.append(out)
     return torch.cat(outs, dim=1), state
 
@@ -200,7 +243,11 @@ def _quiet_stderr():
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no file descriptor 2: nothing to silence
+    except (
+        OSError,
+        ValueError,
+        AttributeError,
+    ):  # no file descriptor 2: nothing to silence
         yield
         return
     try:
@@ -225,7 +272,12 @@ def retained_bytes(fn) -> int:
     """
     from torch.profiler import ProfilerActivity, profile
 
-    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with (
+        _quiet_stderr(),
+        profile(
+            activities=[ProfilerActivity.CPU], profile_memory=True
+        ) as prof,
+    ):
         result = fn()
     del result
     return int(sum(event.self_cpu_memory_usage for event in prof.events()))

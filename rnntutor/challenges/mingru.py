@@ -48,10 +48,14 @@ def scan_linear(a: Tensor, b: Tensor, h0: Tensor | None = None) -> Tensor:
     return torch.stack(out, dim=1)
 
 
-def scan_linear_log(log_a: Tensor, log_b: Tensor, log_h0: Tensor | None = None) -> Tensor:
-    """The same recurrence for positive ``a, b`` given their logs ``(B, T, H)``, as two scans; returns ``h``.
+def scan_linear_log(
+    log_a: Tensor, log_b: Tensor, log_h0: Tensor | None = None
+) -> Tensor:
+    """The same recurrence for positive ``a, b`` from their logs, two scans.
 
-    ``log h_t = a*_t + logcumsumexp(log b_k - a*_k)`` with ``a*_t = cumsum(log a)_t``.
+    ``log_a``, ``log_b`` are ``(B, T, H)``; returns ``h``, from
+    ``log h_t = a*_t + logcumsumexp(log b_k - a*_k)``
+    with ``a*_t = cumsum(log a)_t``.
     """
     a_star = torch.cumsum(log_a, dim=1)  # (B, T, H)
     terms = log_b - a_star  # (B, T, H)
@@ -71,18 +75,35 @@ class MinGRU(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be a positive int, got {value!r}"
+                )
         self.input_size, self.hidden_size = input_size, hidden_size
         self.linear_z = nn.Linear(input_size, hidden_size)
         self.linear_h = nn.Linear(input_size, hidden_size)
 
-    def forward(self, x: Tensor, h0: Tensor | None = None, *, mode: str = "scan") -> Tensor:
+    def forward(
+        self, x: Tensor, h0: Tensor | None = None, *, mode: str = "scan"
+    ) -> Tensor:
         if x.dim() != 3 or x.shape[-1] != self.input_size:
-            raise ValueError(f"x must have shape (B, T, {self.input_size}), got {tuple(x.shape)}")
-        if h0 is not None and (h0.shape != (x.shape[0], self.hidden_size) or bool((h0 <= 0).any())):
-            raise ValueError(f"h0 must be positive with shape ({x.shape[0]}, {self.hidden_size})")
+            raise ValueError(
+                f"x must have shape (B, T, {self.input_size}), got {tuple(x.shape)}"
+            )
+        if h0 is not None and (
+            h0.shape != (x.shape[0], self.hidden_size) or bool((h0 <= 0).any())
+        ):
+            raise ValueError(
+                f"h0 must be positive with shape ({x.shape[0]}, {self.hidden_size})"
+            )
         k = self.linear_z(x)  # (B, T, H) gate pre-activation
         pre = self.linear_h(x)  # (B, T, H) candidate pre-activation
         if mode == "sequential":
@@ -91,5 +112,9 @@ class MinGRU(nn.Module):
         if mode == "scan":
             log_a = -F.softplus(k)  # log(1 - σ(k))
             log_b = -F.softplus(-k) + log_g(pre)  # log σ(k) + log g(pre)
-            return scan_linear_log(log_a, log_b, None if h0 is None else torch.log(h0))
-        raise ValueError(f"unknown mode {mode!r}: expected 'scan' or 'sequential'")
+            return scan_linear_log(
+                log_a, log_b, None if h0 is None else torch.log(h0)
+            )
+        raise ValueError(
+            f"unknown mode {mode!r}: expected 'scan' or 'sequential'"
+        )

@@ -7,7 +7,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 
-def plot_gradient_norms(curves: dict, *, bounds: dict | None = None, title: str | None = None, ax=None) -> Figure:
+def plot_gradient_norms(
+    curves: dict,
+    *,
+    bounds: dict | None = None,
+    title: str | None = None,
+    ax=None,
+) -> Figure:
     """``‖∂s_T/∂s_t‖`` against the lag ``T - t`` on a log scale; return the figure.
 
     ``curves`` maps a label to norms ``(T,)`` (entry ``k`` is lag ``k + 1``, as returned
@@ -61,8 +67,18 @@ def plot_curves(
         fig = ax.figure
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
-        xs = np.arange(1, len(values) + 1) if x is None else np.asarray(x)[: len(values)]
-        ax.plot(xs, values, "--" if "val" in label else "-", marker="." if len(values) < 40 else None, label=label)
+        xs = (
+            np.arange(1, len(values) + 1)
+            if x is None
+            else np.asarray(x)[: len(values)]
+        )
+        ax.plot(
+            xs,
+            values,
+            "--" if "val" in label else "-",
+            marker="." if len(values) < 40 else None,
+            label=label,
+        )
     if baseline is not None:
         ax.axhline(baseline, color="k", lw=1, ls=":", label=baseline_label)
     if logy:
@@ -76,7 +92,9 @@ def plot_curves(
     return fig
 
 
-def plot_recall(recalls: dict, *, counts=None, title: str | None = None) -> Figure:
+def plot_recall(
+    recalls: dict, *, counts=None, title: str | None = None
+) -> Figure:
     """Per-class recall as grouped bars (``recalls``: label -> ``(C,)``); optional training counts per class."""
     labels = list(recalls)
     n_classes = len(np.asarray(recalls[labels[0]]))
@@ -85,7 +103,10 @@ def plot_recall(recalls: dict, *, counts=None, title: str | None = None) -> Figu
     for k, label in enumerate(labels):
         xs = np.arange(n_classes) + (k - (len(labels) - 1) / 2) * width
         ax.bar(xs, np.asarray(recalls[label]), width, label=label)
-    names = [str(c) if counts is None else f"{c}\n(n={int(counts[c])})" for c in range(n_classes)]
+    names = [
+        str(c) if counts is None else f"{c}\n(n={int(counts[c])})"
+        for c in range(n_classes)
+    ]
     ax.set_xticks(np.arange(n_classes), names)
     ax.set_xlabel("class" + ("" if counts is None else " (training examples)"))
     ax.set_ylabel("recall")
@@ -110,13 +131,28 @@ def plot_adding_record(record: dict, *, ax=None) -> Figure:
         fig = ax.figure
     lengths = np.asarray(record["lengths"])
     for cell, table in record["results"].items():
-        values = np.array([table[str(T)]["values"] for T in lengths])  # (lengths, seeds)
-        (line,) = ax.plot(lengths, values.mean(axis=1), marker="o", label=f"{cell.upper()} (mean)")
+        values = np.array(
+            [table[str(T)]["values"] for T in lengths]
+        )  # (lengths, seeds)
+        (line,) = ax.plot(
+            lengths,
+            values.mean(axis=1),
+            marker="o",
+            label=f"{cell.upper()} (mean)",
+        )
         for k in range(values.shape[1]):
-            ax.plot(lengths, values[:, k], ".", color=line.get_color(), alpha=0.5)
+            ax.plot(
+                lengths, values[:, k], ".", color=line.get_color(), alpha=0.5
+            )
     threshold = record["success_threshold"]
     ax.axhline(2 * threshold, color="k", lw=1, ls=":", label="baseline 1/6")
-    ax.axhline(threshold, color="grey", lw=0.8, ls="--", label="success threshold 1/12")
+    ax.axhline(
+        threshold,
+        color="grey",
+        lw=0.8,
+        ls="--",
+        label="success threshold 1/12",
+    )
     ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xticks(lengths, [str(T) for T in lengths])
@@ -125,5 +161,8 @@ def plot_adding_record(record: dict, *, ax=None) -> Figure:
     ax.set_ylabel("validation MSE")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"adding problem, {record['steps']} steps, {len(record['seeds'])} seeds (dots)", fontsize=10)
+    ax.set_title(
+        f"adding problem, {record['steps']} steps, {len(record['seeds'])} seeds (dots)",
+        fontsize=10,
+    )
     return fig

@@ -54,17 +54,27 @@ COPY_LENGTH = 10
 
 
 def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < minimum
+    ):
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}, got {value!r}"
+        )
     return int(value)
 
 
-def adding_problem(n: int, T: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` sequences of the adding problem of length ``T``: ``x (n, T, 2)``, ``y (n,)`` float32.
+def adding_problem(
+    n: int, T: int, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of the adding problem of length ``T``.
 
-    ``x[:, :, 0]`` are values in ``U(0, 1)``; ``x[:, :, 1]`` is 1 at exactly two steps,
-    one drawn uniformly from the first half ``[0, T//2)`` and one from the second half
-    ``[T//2, T)``; ``y`` is the sum of the two marked values. Same seed, same data.
+    Returns ``x (n, T, 2)`` and ``y (n,)``, float32. ``x[:, :, 0]`` are values
+    in ``U(0, 1)``; ``x[:, :, 1]`` is 1 at exactly two steps, one drawn
+    uniformly from the first half ``[0, T//2)`` and one from the second half
+    ``[T//2, T)``; ``y`` is the sum of the two marked values. Same seed, same
+    data.
     """
     n = _check_int("n", n, 1)
     T = _check_int("T", T, 2)
@@ -88,7 +98,12 @@ def adding_baseline() -> float:
 
 
 def copy_task(
-    n: int, T: int, *, seed: int = 0, n_symbols: int = COPY_SYMBOLS, copy_length: int = COPY_LENGTH
+    n: int,
+    T: int,
+    *,
+    seed: int = 0,
+    n_symbols: int = COPY_SYMBOLS,
+    copy_length: int = COPY_LENGTH,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` copy-task sequences with a gap of ``T``: ``x (n, T+2K, S+2)`` float32, ``y (n, T+2K)`` int64.
 
@@ -113,7 +128,9 @@ def copy_task(
     return x, target
 
 
-def copy_baseline(T: int, *, n_symbols: int = COPY_SYMBOLS, copy_length: int = COPY_LENGTH) -> float:
+def copy_baseline(
+    T: int, *, n_symbols: int = COPY_SYMBOLS, copy_length: int = COPY_LENGTH
+) -> float:
     """Cross-entropy per step of the memoryless strategy: ``K ln S / (T + 2K)`` nats."""
     T = _check_int("T", T, 1)
     return copy_length * math.log(n_symbols) / (T + 2 * copy_length)
@@ -135,12 +152,16 @@ class SequenceRegressor(nn.Module):
                  tbptt: int | None = None, checkpoint: int | None = None):  # fmt: skip
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}")
+            raise ValueError(
+                f"unknown cell {cell!r}: expected one of {', '.join(CELLS)}"
+            )
         self.cell = cell
         self.rnn = make_layer(cell, input_size, hidden_size, impl=impl)
         self.head = nn.Linear(hidden_size, 1)
         self.tbptt, self.checkpoint = tbptt, checkpoint
 
     def forward(self, x: Tensor) -> Tensor:
-        out, _ = run_layer(self.rnn, x, tbptt=self.tbptt, checkpoint=self.checkpoint)  # (B, T, H)
+        out, _ = run_layer(
+            self.rnn, x, tbptt=self.tbptt, checkpoint=self.checkpoint
+        )  # (B, T, H)
         return self.head(out[:, -1]).squeeze(-1)  # (B,)

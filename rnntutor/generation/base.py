@@ -39,27 +39,45 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["AutoregressiveImageModel", "nll_loss", "as_binary_images", "image_loader"]
+__all__ = [
+    "AutoregressiveImageModel",
+    "nll_loss",
+    "as_binary_images",
+    "image_loader",
+]
 
 
-def as_binary_images(x, image_shape: tuple[int, int], *, name: str = "x", device=None, levels: int = 2) -> Tensor:
+def as_binary_images(
+    x,
+    image_shape: tuple[int, int],
+    *,
+    name: str = "x",
+    device=None,
+    levels: int = 2,
+) -> Tensor:
     """Return ``x`` as a float32 tensor ``(N, H, W)`` with values in ``{0, 1}``, or raise a clear error.
 
     With ``levels=K > 2`` the values must be the integer levels ``0..K-1`` instead.
     """
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be a real array of 0/1 pixels, got dtype {x.dtype}")
+            raise TypeError(
+                f"{name} must be a real array of 0/1 pixels, got dtype {x.dtype}"
+            )
         x = torch.from_numpy(np.asarray(x, dtype=np.float32))
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a numpy array or torch tensor of shape (N, H, W), got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be a numpy array or torch tensor of shape (N, H, W), got {type(x).__name__}"
+        )
     if x.dim() == 2:
         raise ValueError(
             f"{name} must have shape (N, H, W), got one image of shape {tuple(x.shape)}; pass {name}[None]"
         )
     h, w = image_shape
     if x.dim() != 3 or tuple(x.shape[1:]) != (h, w):
-        raise ValueError(f"{name} must have shape (N, {h}, {w}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"{name} must have shape (N, {h}, {w}), got {tuple(x.shape)}"
+        )
     x = x.float()
     if device is not None:
         x = x.to(device)
@@ -68,7 +86,9 @@ def as_binary_images(x, image_shape: tuple[int, int], *, name: str = "x", device
             raise ValueError(
                 f"{name} must be binary (values 0 or 1); binarize it first with rnntutor.data.binarize(images, 0.5)"
             )
-    elif x.numel() and not bool(((x >= 0) & (x <= levels - 1) & (x == x.round())).all()):
+    elif x.numel() and not bool(
+        ((x >= 0) & (x <= levels - 1) & (x == x.round())).all()
+    ):
         raise ValueError(
             f"{name} must hold the integer levels 0..{levels - 1}, got values in "
             f"[{float(x.min()):.4g}, {float(x.max()):.4g}]; quantize it first with "
@@ -87,10 +107,20 @@ def nll_loss(logits: Tensor, x: Tensor) -> Tensor:
     """
     if logits.dim() == x.dim() + 1:
         return F.cross_entropy(logits, x.long(), reduction="sum") / x.shape[0]
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+    return (
+        F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        / x.shape[0]
+    )
 
 
-def image_loader(images, *, batch_size: int = 64, shuffle: bool = True, seed: int = 0, levels: int = 2):
+def image_loader(
+    images,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = True,
+    seed: int = 0,
+    levels: int = 2,
+):
     """A DataLoader of ``(x, x)`` pairs of images ``(B, H, W)``: input and target are the image.
 
     The images are binary (``levels=2``) or hold the integer levels ``0..levels-1``.
@@ -103,20 +133,34 @@ def image_loader(images, *, batch_size: int = 64, shuffle: bool = True, seed: in
 
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, H, W), got {images.shape}")
-    x = as_binary_images(images, images.shape[1:], name="images", levels=levels)
-    return tensor_loader(x, x, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        raise ValueError(
+            f"images must have shape (N, H, W), got {images.shape}"
+        )
+    x = as_binary_images(
+        images, images.shape[1:], name="images", levels=levels
+    )
+    return tensor_loader(
+        x, x, batch_size=batch_size, shuffle=shuffle, seed=seed
+    )
 
 
 def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, int | float)
+        or not temperature > 0
+    ):
+        raise ValueError(
+            f"temperature must be a positive number, got {temperature!r}"
+        )
     return float(temperature)
 
 
 def _check_levels(levels) -> int:
     if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
-        raise ValueError(f"levels must be an integer >= 2 (2: binary pixels), got {levels!r}")
+        raise ValueError(
+            f"levels must be an integer >= 2 (2: binary pixels), got {levels!r}"
+        )
     return levels
 
 
@@ -168,7 +212,13 @@ class AutoregressiveImageModel(nn.Module):
         return self.logits(x)
 
     def _images(self, x, name: str = "x") -> Tensor:
-        return as_binary_images(x, self.image_shape, name=name, device=self._device(), levels=self.levels)
+        return as_binary_images(
+            x,
+            self.image_shape,
+            name=name,
+            device=self._device(),
+            levels=self.levels,
+        )
 
     @torch.no_grad()
     def log_prob(self, x) -> Tensor:
@@ -183,15 +233,21 @@ class AutoregressiveImageModel(nn.Module):
         try:
             logits = self.logits(x)
             if self.categorical:
-                out = -F.cross_entropy(logits, x.long(), reduction="none").sum(dim=(1, 2))
+                out = -F.cross_entropy(logits, x.long(), reduction="none").sum(
+                    dim=(1, 2)
+                )
             else:
-                out = -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=(1, 2))
+                out = -F.binary_cross_entropy_with_logits(
+                    logits, x, reduction="none"
+                ).sum(dim=(1, 2))
         finally:
             self.train(was)
         return out.cpu()
 
     @torch.no_grad()
-    def pixel_distribution(self, x, pixel: tuple[int, int], *, temperature: float = 1.0) -> np.ndarray:
+    def pixel_distribution(
+        self, x, pixel: tuple[int, int], *, temperature: float = 1.0
+    ) -> np.ndarray:
         """``p(x_i = k | x_<i)`` for pixel ``i = (r, c)`` of each image: ``(N, K)`` (``K = 2`` for binary).
 
         Only the pixels before ``(r, c)`` matter; the others may hold anything valid.
@@ -219,8 +275,18 @@ class AutoregressiveImageModel(nn.Module):
         return -self.log_prob(x) / (self.n_pixels * math.log(2.0))
 
     @torch.no_grad()
-    def _fill(self, x: Tensor, unknown: Tensor, temperature: float, seed: int, record: bool = False):
-        """Sample the ``unknown`` pixels of ``x`` ``(N, H, W)`` in raster order, in place."""
+    def _fill(
+        self,
+        x: Tensor,
+        unknown: Tensor,
+        temperature: float,
+        seed: int,
+        record: bool = False,
+    ):
+        """Sample the ``unknown`` pixels of ``x (N, H, W)`` in raster order.
+
+        ``x`` is filled in place.
+        """
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         h, w = self.image_shape
         n = x.shape[0]
@@ -232,8 +298,12 @@ class AutoregressiveImageModel(nn.Module):
         try:
             for i in todo:
                 r, c = divmod(i, w)
-                logit = self.logits(x)[..., r, c] / temperature  # (N,) or (N, K)
-                draw = self._draw(logit, torch.rand(n, generator=gen).to(x.device))
+                logit = (
+                    self.logits(x)[..., r, c] / temperature
+                )  # (N,) or (N, K)
+                draw = self._draw(
+                    logit, torch.rand(n, generator=gen).to(x.device)
+                )
                 x[:, r, c] = torch.where(flat_unknown[:, i], draw, x[:, r, c])
                 if record:
                     frames.append(x.clone().cpu())
@@ -242,15 +312,25 @@ class AutoregressiveImageModel(nn.Module):
         return frames
 
     def _draw(self, logit: Tensor, u: Tensor) -> Tensor:
-        """One draw per image from uniforms ``u`` ``(N,)``: Bernoulli(sigmoid(logit)) for ``(N,)``
-        logits, the inverse of the cumulative softmax for ``(N, K)`` logits (the level ``k`` with
-        ``P(< k) <= u < P(<= k)``)."""
+        """One draw per image from uniforms ``u (N,)``.
+
+        Bernoulli(sigmoid(logit)) for ``(N,)`` logits; for ``(N, K)`` logits
+        the inverse of the cumulative softmax (the level ``k`` with
+        ``P(< k) <= u < P(<= k)``).
+        """
         if not self.categorical:
             return (u < torch.sigmoid(logit)).float()
         cdf = torch.softmax(logit.double(), dim=-1).cumsum(dim=-1)  # (N, K)
-        return (u.double()[:, None] >= cdf).sum(dim=-1).clamp(max=self.levels - 1).float()
+        return (
+            (u.double()[:, None] >= cdf)
+            .sum(dim=-1)
+            .clamp(max=self.levels - 1)
+            .float()
+        )
 
-    def sample(self, n: int, *, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+    def sample(
+        self, n: int, *, temperature: float = 1.0, seed: int = 0
+    ) -> np.ndarray:
         """Draw ``n`` images ``(n, H, W)`` (float32 0/1) by ancestral sampling in raster order.
 
         Pixel ``i`` is drawn from ``Bernoulli(sigmoid(l_i / temperature))`` given the pixels
@@ -265,7 +345,9 @@ class AutoregressiveImageModel(nn.Module):
         self._fill(x, torch.ones_like(x, dtype=torch.bool), t, seed)
         return x.cpu().numpy()
 
-    def complete(self, x, known_mask, *, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+    def complete(
+        self, x, known_mask, *, temperature: float = 1.0, seed: int = 0
+    ) -> np.ndarray:
         """Fill in the pixels where ``known_mask`` is False; keep the known ones exactly.
 
         Unknown pixels are sampled in raster order from ``p(x_i | x_<i)``, which sees every
@@ -287,7 +369,14 @@ class AutoregressiveImageModel(nn.Module):
         self._fill(x, ~mask.to(x.device), t, seed)
         return x.cpu().numpy()
 
-    def sample_steps(self, n: int, *, every: int = 1, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+    def sample_steps(
+        self,
+        n: int,
+        *,
+        every: int = 1,
+        temperature: float = 1.0,
+        seed: int = 0,
+    ) -> np.ndarray:
         """Like :meth:`sample` but return the partial images ``(S, n, H, W)`` every ``every`` pixels.
 
         Same seed and temperature as :meth:`sample` give the same final images. ``every``
@@ -295,12 +384,20 @@ class AutoregressiveImageModel(nn.Module):
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
-        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
-            raise ValueError(f"every must be a positive integer (pixels between frames), got {every!r}")
+        if (
+            isinstance(every, bool)
+            or not isinstance(every, int | np.integer)
+            or every < 1
+        ):
+            raise ValueError(
+                f"every must be a positive integer (pixels between frames), got {every!r}"
+            )
         n, every = int(n), int(every)
         t = _check_temperature(temperature)
         x = torch.zeros((n, *self.image_shape), device=self._device())
-        frames = self._fill(x, torch.ones_like(x, dtype=torch.bool), t, seed, record=True)
+        frames = self._fill(
+            x, torch.ones_like(x, dtype=torch.bool), t, seed, record=True
+        )
         keep = frames[every - 1 :: every]
         if not keep or not torch.equal(keep[-1], frames[-1]):
             keep.append(frames[-1])

@@ -68,7 +68,9 @@ class IndependentCategorical(AutoregressiveImageModel):
         self.image_shape = (h, w)
         self.levels = _check_levels(levels)
         if self.levels == 2:
-            raise ValueError("levels=2 is binary: use IndependentBernoulli (one logit per pixel)")
+            raise ValueError(
+                "levels=2 is binary: use IndependentBernoulli (one logit per pixel)"
+            )
         self._config = {"image_shape": [h, w], "levels": self.levels}
         self.bias = nn.Parameter(torch.zeros(self.levels, h, w))
 
@@ -78,9 +80,18 @@ class IndependentCategorical(AutoregressiveImageModel):
     @torch.no_grad()
     def fit_mle(self, images, *, alpha: float = 1.0) -> IndependentCategorical:
         """Set ``pi_ik = (#{n: x_ni = k} + alpha) / (N + K alpha)`` (each pixel's smoothed histogram); return self."""
-        x = as_binary_images(images, self.image_shape, name="images", levels=self.levels).long()
-        counts = torch.nn.functional.one_hot(x, self.levels).sum(0).permute(2, 0, 1).float()  # (K, H, W)
-        self.bias.copy_(torch.log((counts + alpha) / (x.shape[0] + self.levels * alpha)))
+        x = as_binary_images(
+            images, self.image_shape, name="images", levels=self.levels
+        ).long()
+        counts = (
+            torch.nn.functional.one_hot(x, self.levels)
+            .sum(0)
+            .permute(2, 0, 1)
+            .float()
+        )  # (K, H, W)
+        self.bias.copy_(
+            torch.log((counts + alpha) / (x.shape[0] + self.levels * alpha))
+        )
         return self
 
 
@@ -95,12 +106,16 @@ class FVSBN(AutoregressiveImageModel):
         d = h * w
         self.weight = nn.Parameter(torch.zeros(d, d))
         self.bias = nn.Parameter(torch.zeros(d))
-        self.register_buffer("mask", torch.tril(torch.ones(d, d), diagonal=-1), persistent=False)  # j < i only
+        self.register_buffer(
+            "mask", torch.tril(torch.ones(d, d), diagonal=-1), persistent=False
+        )  # j < i only
 
     def logits(self, x: Tensor) -> Tensor:
         n = x.shape[0]
         flat = x.reshape(n, -1).float()  # (N, D)
-        return (flat @ (self.weight * self.mask).T + self.bias).reshape(n, *self.image_shape)
+        return (flat @ (self.weight * self.mask).T + self.bias).reshape(
+            n, *self.image_shape
+        )
 
 
 _ = np  # numpy arrays are accepted through as_binary_images

@@ -32,16 +32,24 @@ def _logit_fn(model, image_shape):
     (categorical pixels, ``C = K``): a pixel's prediction changes when any of its ``K``
     logits does.
     """
-    shape = getattr(model, "image_shape", None) if image_shape is None else image_shape
+    shape = (
+        getattr(model, "image_shape", None)
+        if image_shape is None
+        else image_shape
+    )
     if shape is None:
-        raise ValueError("pass image_shape=(H, W) when checking a plain function")
+        raise ValueError(
+            "pass image_shape=(H, W) when checking a plain function"
+        )
     h, w = (int(s) for s in shape)
     if isinstance(model, torch.nn.Module):
         fn = model.logits if hasattr(model, "logits") else model
     elif callable(model):
         fn = model
     else:
-        raise TypeError(f"expected a model or a function x -> logits, got {type(model).__name__}")
+        raise TypeError(
+            f"expected a model or a function x -> logits, got {type(model).__name__}"
+        )
 
     @torch.no_grad()
     def run(x: torch.Tensor) -> torch.Tensor:
@@ -51,7 +59,8 @@ def _logit_fn(model, image_shape):
         try:
             dev = (
                 next(model.parameters()).device
-                if isinstance(model, torch.nn.Module) and any(True for _ in model.parameters())
+                if isinstance(model, torch.nn.Module)
+                and any(True for _ in model.parameters())
                 else torch.device("cpu")
             )
             out = fn(x.to(dev))
@@ -61,7 +70,11 @@ def _logit_fn(model, image_shape):
         out = torch.as_tensor(out).detach().cpu().float()
         if tuple(out.shape) == tuple(x.shape):
             out = out[:, None]  # (N, 1, H, W)
-        elif out.dim() != 4 or out.shape[0] != x.shape[0] or tuple(out.shape[2:]) != tuple(x.shape[1:]):
+        elif (
+            out.dim() != 4
+            or out.shape[0] != x.shape[0]
+            or tuple(out.shape[2:]) != tuple(x.shape[1:])
+        ):
             n = x.shape[0]
             raise ValueError(
                 f"the model must return logits of shape {tuple(x.shape)} (or (N, K, H, W) = ({n}, K, {h}, {w}) "
@@ -72,7 +85,14 @@ def _logit_fn(model, image_shape):
     return run, (h, w)
 
 
-def dependency_matrix(model, image_shape=None, *, n_images: int = 2, seed: int = 0, atol: float = 1e-7) -> np.ndarray:
+def dependency_matrix(
+    model,
+    image_shape=None,
+    *,
+    n_images: int = 2,
+    seed: int = 0,
+    atol: float = 1e-7,
+) -> np.ndarray:
     """``(D, D)`` bool, ``D = H*W``: ``dep[i, j]`` is True if flipping pixel ``j`` changed the logit of pixel ``i``.
 
     Measured on ``n_images`` random binary images (seeded) with one forward pass each
@@ -89,7 +109,9 @@ def dependency_matrix(model, image_shape=None, *, n_images: int = 2, seed: int =
     eye = torch.eye(d).reshape(d, h, w)
     for _ in range(n_images):
         base = (torch.rand((h, w), generator=gen) < 0.5).float()
-        batch = torch.cat([base[None], (base[None] + eye) % 2])  # (D + 1, H, W): row 1 + j has pixel j flipped
+        batch = torch.cat(
+            [base[None], (base[None] + eye) % 2]
+        )  # (D + 1, H, W): row 1 + j has pixel j flipped
         out = run(batch)  # (D + 1, C, D)
         changed = (out[1:] - out[0]).abs().amax(dim=1) > atol  # (j, i)
         dep |= changed.T.numpy()
@@ -102,8 +124,12 @@ class CausalityReport:
 
     ok: bool
     image_shape: tuple
-    violations: list = field(default_factory=list)  # (i, j): logit i moved when pixel j >= i changed
-    block_violations: list = field(default_factory=list)  # i: logit i moved when all pixels >= i were redrawn
+    violations: list = field(
+        default_factory=list
+    )  # (i, j): logit i moved when pixel j >= i changed
+    block_violations: list = field(
+        default_factory=list
+    )  # i: logit i moved when all pixels >= i were redrawn
     dependency: np.ndarray | None = None
 
     def __bool__(self) -> bool:
@@ -118,19 +144,35 @@ class CausalityReport:
             f"{len(self.block_violations)} failed block checks"
         ]
         for i, j in self.violations[:5]:
-            what = "its own value" if i == j else f"pixel {j} {divmod(j, w)} (later)"
-            lines.append(f"  the prediction of pixel {i} {divmod(i, w)} changes with {what}")
+            what = (
+                "its own value"
+                if i == j
+                else f"pixel {j} {divmod(j, w)} (later)"
+            )
+            lines.append(
+                f"  the prediction of pixel {i} {divmod(i, w)} changes with {what}"
+            )
         same = sum(1 for i, j in self.violations if i == j)
         if same:
-            lines.append(f"  {same} pixel(s) see their own value: the input is probably not")
-            lines.append("  shifted by one step (or a mask includes the centre)")
+            lines.append(
+                f"  {same} pixel(s) see their own value: the input is probably not"
+            )
+            lines.append(
+                "  shifted by one step (or a mask includes the centre)"
+            )
         return "\n".join(lines)
 
     __repr__ = __str__
 
 
 def check_causality(
-    model, image_shape=None, *, n_images: int = 2, n_blocks: int = 8, seed: int = 0, atol: float = 1e-5
+    model,
+    image_shape=None,
+    *,
+    n_images: int = 2,
+    n_blocks: int = 8,
+    seed: int = 0,
+    atol: float = 1e-5,
 ) -> CausalityReport:
     """Check that the logit of every pixel ``i`` ignores the pixels at and after ``i``.
 
@@ -140,7 +182,9 @@ def check_causality(
     """
     run, (h, w) = _logit_fn(model, image_shape)
     d = h * w
-    dep = dependency_matrix(model, (h, w), n_images=n_images, seed=seed, atol=atol)
+    dep = dependency_matrix(
+        model, (h, w), n_images=n_images, seed=seed, atol=atol
+    )
     bad = np.argwhere(np.triu(dep))  # i <= j
     violations = sorted((int(i), int(j)) for i, j in bad)
     gen = torch.Generator().manual_seed(int(seed) + 1)
@@ -155,4 +199,10 @@ def check_causality(
         if (out[0, :, : i + 1] - out[1, :, : i + 1]).abs().max() > atol:
             block.append(int(i))
     ok = not violations and not block
-    return CausalityReport(ok=ok, image_shape=(h, w), violations=violations, block_violations=block, dependency=dep)
+    return CausalityReport(
+        ok=ok,
+        image_shape=(h, w),
+        violations=violations,
+        block_violations=block,
+        dependency=dep,
+    )

@@ -16,19 +16,43 @@ from rnntutor.generation.diagonal_bilstm import DiagonalBiLSTM
 from rnntutor.generation.pixelcnn import GatedPixelCNN, PixelCNN
 from rnntutor.generation.row_lstm import RowLSTM
 
-__all__ = ["MATCHED", "RESULTS_DIR", "count_parameters", "load_result", "matched_models"]
+__all__ = [
+    "MATCHED",
+    "RESULTS_DIR",
+    "count_parameters",
+    "load_result",
+    "matched_models",
+]
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 
 # name -> (class, constructor arguments besides image_shape and levels)
 MATCHED = {
-    "PixelCNN": (PixelCNN, {"channels": 30, "num_layers": 5, "in_kernel": 5, "kernel": 3, "pixel_bias": True}),
+    "PixelCNN": (
+        PixelCNN,
+        {
+            "channels": 30,
+            "num_layers": 5,
+            "in_kernel": 5,
+            "kernel": 3,
+            "pixel_bias": True,
+        },
+    ),
     "Gated PixelCNN": (
         GatedPixelCNN,
-        {"channels": 18, "num_layers": 5, "in_kernel": 5, "kernel": 3, "pixel_bias": True},
+        {
+            "channels": 18,
+            "num_layers": 5,
+            "in_kernel": 5,
+            "kernel": 3,
+            "pixel_bias": True,
+        },
     ),
     "Row LSTM": (RowLSTM, {"hidden": 32, "num_layers": 2, "pixel_bias": True}),
-    "Diagonal BiLSTM": (DiagonalBiLSTM, {"hidden": 29, "num_layers": 2, "pixel_bias": True}),
+    "Diagonal BiLSTM": (
+        DiagonalBiLSTM,
+        {"hidden": 29, "num_layers": 2, "pixel_bias": True},
+    ),
 }
 
 
@@ -45,8 +69,13 @@ def matched_models(image_shape=(8, 8), levels: int = 17, names=None) -> dict:
     names = list(MATCHED) if names is None else list(names)
     unknown = [n for n in names if n not in MATCHED]
     if unknown:
-        raise ValueError(f"unknown model name(s) {unknown}: expected some of {list(MATCHED)}")
-    return {n: MATCHED[n][0](image_shape, levels=levels, **MATCHED[n][1]) for n in names}
+        raise ValueError(
+            f"unknown model name(s) {unknown}: expected some of {list(MATCHED)}"
+        )
+    return {
+        n: MATCHED[n][0](image_shape, levels=levels, **MATCHED[n][1])
+        for n in names
+    }
 
 
 def load_result(name: str) -> dict:
@@ -54,5 +83,7 @@ def load_result(name: str) -> dict:
     path = RESULTS_DIR / f"{name}.json"
     if not path.is_file():
         known = sorted(p.stem for p in RESULTS_DIR.glob("*.json"))
-        raise ValueError(f"no shipped result {name!r}: expected one of {known}")
+        raise ValueError(
+            f"no shipped result {name!r}: expected one of {known}"
+        )
     return json.loads(path.read_text())

@@ -84,14 +84,30 @@ from torch import Tensor, nn
 from rnntutor.generation.base import AutoregressiveImageModel, _check_levels
 from rnntutor.generation.row_lstm import row_mask
 
-__all__ = ["DiagonalBiLSTM", "DiagonalBiLSTMLayer", "MaskedConv2d", "image_mask", "skew", "unskew"]
+__all__ = [
+    "DiagonalBiLSTM",
+    "DiagonalBiLSTMLayer",
+    "MaskedConv2d",
+    "image_mask",
+    "skew",
+    "unskew",
+]
 
 
 def _kernel_pair(kernel_size) -> tuple[int, int]:
     """``k`` -> ``(k, k)``; ``(kh, kw)`` -> itself; both must be positive odd integers."""
-    pair = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-    if len(pair) != 2 or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 and k % 2 for k in pair):
-        raise ValueError(f"kernel_size must be a positive odd integer or a pair of them, got {kernel_size!r}")
+    pair = (
+        (kernel_size, kernel_size)
+        if isinstance(kernel_size, int)
+        else tuple(kernel_size)
+    )
+    if len(pair) != 2 or not all(
+        isinstance(k, int) and not isinstance(k, bool) and k >= 1 and k % 2
+        for k in pair
+    ):
+        raise ValueError(
+            f"kernel_size must be a positive odd integer or a pair of them, got {kernel_size!r}"
+        )
     return int(pair[0]), int(pair[1])
 
 
@@ -118,14 +134,28 @@ class MaskedConv2d(nn.Conv2d):
     channels (binary images have one channel; no colour-channel masks).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, mask_type: str = "A"):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        mask_type: str = "A",
+    ):
         kh, kw = _kernel_pair(kernel_size)
-        super().__init__(in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2))
+        super().__init__(
+            in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2)
+        )
         self.mask_type = mask_type
-        self.register_buffer("mask", image_mask((kh, kw), mask_type)[None, None], persistent=False)  # (1, 1, kh, kw)
+        self.register_buffer(
+            "mask",
+            image_mask((kh, kw), mask_type)[None, None],
+            persistent=False,
+        )  # (1, 1, kh, kw)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+        return F.conv2d(
+            x, self.weight * self.mask, self.bias, padding=self.padding
+        )
 
 
 def skew(x: Tensor) -> Tensor:
@@ -149,12 +179,18 @@ def unskew(s: Tensor) -> Tensor:
     *lead, n, width = s.shape
     m = width - n + 1
     if m < 1:
-        raise ValueError(f"a skewed map with {n} rows has at least {n} columns, got {width}")
-    flat = F.pad(s.reshape(*lead, n * width), (0, n)).reshape(*lead, n, width + 1)
+        raise ValueError(
+            f"a skewed map with {n} rows has at least {n} columns, got {width}"
+        )
+    flat = F.pad(s.reshape(*lead, n * width), (0, n)).reshape(
+        *lead, n, width + 1
+    )
     return flat[..., :m]
 
 
-def _diagonal_order(n: int, m: int, device) -> tuple[Tensor, list[int], list[int]]:
+def _diagonal_order(
+    n: int, m: int, device
+) -> tuple[Tensor, list[int], list[int]]:
     """Raster indices of an ``n x m`` image, column after column of its skewed map, for both directions.
 
     Column ``j`` of :func:`skew` holds the positions ``(r, j - r)``, ``r = lo_j .. hi_j`` with
@@ -165,7 +201,9 @@ def _diagonal_order(n: int, m: int, device) -> tuple[Tensor, list[int], list[int
     raster = torch.arange(n * m).reshape(n, m)
     orders = []
     for image in (raster, raster.flip(-1)):
-        skewed = skew(image + 1).T  # (n + m - 1, n): raster index + 1, 0 = padding
+        skewed = skew(
+            image + 1
+        ).T  # (n + m - 1, n): raster index + 1, 0 = padding
         orders.append(skewed[skewed > 0] - 1)
     sizes = (skewed > 0).sum(1).tolist()
     lows = [max(0, j - m + 1) for j in range(n + m - 1)]
@@ -181,13 +219,19 @@ class DiagonalBiLSTMLayer(nn.Module):
     row).
     """
 
-    def __init__(self, in_channels: int, hidden: int, shift_right_to_left: bool = True):
+    def __init__(
+        self, in_channels: int, hidden: int, shift_right_to_left: bool = True
+    ):
         super().__init__()
         self.hidden = hidden
         self.shift_right_to_left = bool(shift_right_to_left)
         self.input_to_state = nn.Conv2d(in_channels, 8 * hidden, 1)
-        bound = 1.0 / (2 * hidden) ** 0.5  # Conv1d(hidden, 4 * hidden, 2)'s default init
-        self.state_to_state = nn.Parameter(torch.empty(2, 4 * hidden, hidden, 2).uniform_(-bound, bound))
+        bound = (
+            1.0 / (2 * hidden) ** 0.5
+        )  # Conv1d(hidden, 4 * hidden, 2)'s default init
+        self.state_to_state = nn.Parameter(
+            torch.empty(2, 4 * hidden, hidden, 2).uniform_(-bound, bound)
+        )
 
     def directions(self, u: Tensor) -> tuple[Tensor, Tensor]:
         """The two directions' hidden states ``(N, D, n, m)`` each, in image orientation, before any shift.
@@ -196,40 +240,70 @@ class DiagonalBiLSTMLayer(nn.Module):
         """
         n_img, ch, n, m = u.shape
         d = self.hidden
-        order, sizes, lows = _diagonal_order(n, m, u.device)  # (2, n*m): left-to-right, right-to-left
+        order, sizes, lows = _diagonal_order(
+            n, m, u.device
+        )  # (2, n*m): left-to-right, right-to-left
         # the in-image entries of every column of the skewed map, column after column, for both
         # directions (the right-to-left one skews the flipped map): (2, n*m, N, C)
         x = u.permute(2, 3, 0, 1).reshape(n * m, n_img, ch)[order]
-        w_is = self.input_to_state.weight.reshape(2, 4 * d, ch).transpose(1, 2)  # (2, C, 4D): a 1x1 convolution
+        w_is = self.input_to_state.weight.reshape(2, 4 * d, ch).transpose(
+            1, 2
+        )  # (2, C, 4D): a 1x1 convolution
         b_is = self.input_to_state.bias.reshape(2, 1, 4 * d)
-        gates = torch.baddbmm(b_is, x.reshape(2, n * m * n_img, ch), w_is).reshape(2, n * m, n_img, 4 * d)
-        w_up = self.state_to_state[..., 0].transpose(1, 2)  # (2, D, 4D): reads h(r - 1) of the previous column
-        w_same = self.state_to_state[..., 1].transpose(1, 2)  # (2, D, 4D): reads h(r) of the previous column
-        h = c = u.new_zeros((2, 0, n_img, d))  # the previous column's states, in-image rows only (none yet)
+        gates = torch.baddbmm(
+            b_is, x.reshape(2, n * m * n_img, ch), w_is
+        ).reshape(2, n * m, n_img, 4 * d)
+        w_up = self.state_to_state[..., 0].transpose(
+            1, 2
+        )  # (2, D, 4D): reads h(r - 1) of the previous column
+        w_same = self.state_to_state[..., 1].transpose(
+            1, 2
+        )  # (2, D, 4D): reads h(r) of the previous column
+        h = c = u.new_zeros(
+            (2, 0, n_img, d)
+        )  # the previous column's states, in-image rows only (none yet)
         prev_lo, hs = 0, []
-        for gates_in, k, lo in zip(gates.split(sizes, dim=1), sizes, lows, strict=True):
+        for gates_in, k, lo in zip(
+            gates.split(sizes, dim=1), sizes, lows, strict=True
+        ):
             # column j holds rows lo..lo+k-1; a state outside the image counts as zero (left of it:
             # exactly, see the module docstring; right of it: never read), so pad with zero rows
             s = lo - prev_lo  # 0 or 1
-            h_pad = F.pad(h, (0, 0, 0, 0, 1, 1))  # rows prev_lo - 1 .. prev_hi + 1
+            h_pad = F.pad(
+                h, (0, 0, 0, 0, 1, 1)
+            )  # rows prev_lo - 1 .. prev_hi + 1
             above = h_pad[:, s : s + k].reshape(2, k * n_img, d)
             same = h_pad[:, s + 1 : s + 1 + k].reshape(2, k * n_img, d)
-            g = torch.baddbmm(gates_in.reshape(2, k * n_img, 4 * d), above, w_up)
-            i, f, g, o = torch.baddbmm(g, same, w_same).reshape(2, k, n_img, 4 * d).chunk(4, dim=-1)
-            c = torch.sigmoid(f) * F.pad(c, (0, 0, 0, 0, 0, 1))[:, s : s + k] + torch.sigmoid(i) * torch.tanh(g)
+            g = torch.baddbmm(
+                gates_in.reshape(2, k * n_img, 4 * d), above, w_up
+            )
+            i, f, g, o = (
+                torch.baddbmm(g, same, w_same)
+                .reshape(2, k, n_img, 4 * d)
+                .chunk(4, dim=-1)
+            )
+            c = torch.sigmoid(f) * F.pad(c, (0, 0, 0, 0, 0, 1))[
+                :, s : s + k
+            ] + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)  # (2, k, N, D)
             hs.append(h)
             prev_lo = lo
         hs = torch.cat(hs, dim=1)  # (2, n*m, N, D), column after column
         inverse = torch.argsort(order, dim=1)
-        out = torch.stack([hs[0, inverse[0]], hs[1, inverse[1]]])  # (2, n*m, N, D) in raster order
-        out = out.reshape(2, n, m, n_img, d).permute(0, 3, 4, 1, 2)  # (2, N, D, n, m)
+        out = torch.stack(
+            [hs[0, inverse[0]], hs[1, inverse[1]]]
+        )  # (2, n*m, N, D) in raster order
+        out = out.reshape(2, n, m, n_img, d).permute(
+            0, 3, 4, 1, 2
+        )  # (2, N, D, n, m)
         return out[0], out[1]
 
     def forward(self, u: Tensor) -> Tensor:
         h_lr, h_rl = self.directions(u)
         if self.shift_right_to_left:
-            h_rl = F.pad(h_rl, (0, 0, 1, 0))[:, :, :-1]  # row r holds h_RL[r - 1], row 0 zeros
+            h_rl = F.pad(h_rl, (0, 0, 1, 0))[
+                :, :, :-1
+            ]  # row r holds h_RL[r - 1], row 0 zeros
         return h_lr + h_rl
 
 
@@ -262,11 +336,15 @@ class DiagonalBiLSTM(AutoregressiveImageModel):
         self.levels = _check_levels(levels)
         h, w = (int(s) for s in image_shape)
         if h < 1 or w < 1:
-            raise ValueError(f"image_shape must be two positive integers, got {image_shape!r}")
+            raise ValueError(
+                f"image_shape must be two positive integers, got {image_shape!r}"
+            )
         if num_layers < 1:
             raise ValueError(f"num_layers must be >= 1, got {num_layers!r}")
         self.image_shape = (h, w)
-        kh, kw = _kernel_pair((3, 2 * w - 1) if in_kernel is None else in_kernel)
+        kh, kw = _kernel_pair(
+            (3, 2 * w - 1) if in_kernel is None else in_kernel
+        )
         self.shift_right_to_left = bool(shift_right_to_left)
         self._config = {
             "image_shape": [h, w],
@@ -277,24 +355,41 @@ class DiagonalBiLSTM(AutoregressiveImageModel):
             "pixel_bias": bool(pixel_bias),
             "shift_right_to_left": self.shift_right_to_left,
         }
-        if self.categorical:  # stored only when used, so binary checkpoints keep their config
+        if (
+            self.categorical
+        ):  # stored only when used, so binary checkpoints keep their config
             self._config["levels"] = self.levels
         k = self.out_channels
         self.input_conv = MaskedConv2d(1, hidden, (kh, kw), "A")
         self.layers = nn.ModuleList(
-            [DiagonalBiLSTMLayer(hidden, hidden, self.shift_right_to_left) for _ in range(num_layers)]
+            [
+                DiagonalBiLSTMLayer(hidden, hidden, self.shift_right_to_left)
+                for _ in range(num_layers)
+            ]
         )
-        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1))
-        self.pixel_bias = nn.Parameter(torch.zeros((k, h, w) if self.categorical else (h, w))) if pixel_bias else None
+        self.head = nn.Sequential(
+            nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1)
+        )
+        self.pixel_bias = (
+            nn.Parameter(
+                torch.zeros((k, h, w) if self.categorical else (h, w))
+            )
+            if pixel_bias
+            else None
+        )
 
     def logits(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or tuple(x.shape[1:]) != self.image_shape:
             raise ValueError(
                 f"x must have shape (N, {self.image_shape[0]}, {self.image_shape[1]}), got {tuple(x.shape)}"
             )
-        u = self.input_conv(self.scaled(x)[:, None])  # (N, D, H, W): feature (r, c) has seen pixels < (r, c)
+        u = self.input_conv(
+            self.scaled(x)[:, None]
+        )  # (N, D, H, W): feature (r, c) has seen pixels < (r, c)
         for k, layer in enumerate(self.layers):
             out = layer(u)  # (N, D, H, W)
             u = out if k == 0 else u + out  # residual after the first layer
-        logits = self._as_logits(self.head(u))  # (N, H, W) binary, (N, K, H, W) categorical
+        logits = self._as_logits(
+            self.head(u)
+        )  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias

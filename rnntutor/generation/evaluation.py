@@ -37,7 +37,13 @@ __all__ = [
     "train_digits",
 ]
 
-MODEL_NAMES = ("independent", "FVSBN", "pixel LSTM", "Row LSTM", "Diagonal BiLSTM")
+MODEL_NAMES = (
+    "independent",
+    "FVSBN",
+    "pixel LSTM",
+    "Row LSTM",
+    "Diagonal BiLSTM",
+)
 """The chapter's models, in the order they are built."""
 
 DIGITS_SETTINGS = {
@@ -73,7 +79,9 @@ def digits_models(seed: int = 0) -> dict:
     }
 
 
-def train_digits(seed: int = 0, names=None, *, data=None, settings=None, log=None) -> dict:
+def train_digits(
+    seed: int = 0, names=None, *, data=None, settings=None, log=None
+) -> dict:
     """Train the chapter's models with one seed; return ``{name: {"train_nll", "test_nll", "seconds"}}``.
 
     NLLs are ``-mean_n log p(x_n)`` in nats per image. ``names`` (default: all of
@@ -86,7 +94,9 @@ def train_digits(seed: int = 0, names=None, *, data=None, settings=None, log=Non
     names = list(MODEL_NAMES) if names is None else list(names)
     unknown = [n for n in names if n not in MODEL_NAMES]
     if unknown:
-        raise ValueError(f"unknown model name(s) {unknown}: expected some of {list(MODEL_NAMES)}")
+        raise ValueError(
+            f"unknown model name(s) {unknown}: expected some of {list(MODEL_NAMES)}"
+        )
     x_train, x_test = digits_data() if data is None else data
     settings = {**DIGITS_SETTINGS, **(settings or {})}
     models = digits_models(seed)
@@ -107,7 +117,9 @@ def train_digits(seed: int = 0, names=None, *, data=None, settings=None, log=Non
                 "seconds": round(seconds, 2),
             }
         if log is not None:
-            log(f"seed {seed} {name:<16} test NLL {out[name]['test_nll']:6.2f} nats ({seconds:.0f} s)")
+            log(
+                f"seed {seed} {name:<16} test NLL {out[name]['test_nll']:6.2f} nats ({seconds:.0f} s)"
+            )
     return out
 
 
@@ -120,7 +132,9 @@ def summarize(per_seed: dict) -> dict:
     (``sd`` uses ``n - 1``; it is 0 for a single seed).
     """
     if not per_seed:
-        raise ValueError("per_seed is empty: expected {seed: train_digits(seed)} for at least one seed")
+        raise ValueError(
+            "per_seed is empty: expected {seed: train_digits(seed)} for at least one seed"
+        )
     names = [n for n in MODEL_NAMES if all(n in r for r in per_seed.values())]
     table = {}
     for name in names:
@@ -135,7 +149,9 @@ def summarize(per_seed: dict) -> dict:
             "test_sd": round(float(test.std(ddof=ddof)), 4),
             "train_mean": round(float(train.mean()), 4),
             "train_sd": round(float(train.std(ddof=ddof)), 4),
-            "bits_per_dim_mean": round(float(test.mean()) / (64 * math.log(2)), 5),
+            "bits_per_dim_mean": round(
+                float(test.mean()) / (64 * math.log(2)), 5
+            ),
         }
     return table
 
@@ -154,9 +170,13 @@ def sample_statistics(images) -> dict:
 
     from rnntutor.validation import check_array
 
-    images = check_array(images, "images", shape=("N", "H", "W"), dtypes=("f", "i", "u", "b"))
+    images = check_array(
+        images, "images", shape=("N", "H", "W"), dtypes=("f", "i", "u", "b")
+    )
     ink = np.asarray(images) > 0.5
-    pieces = np.array([ndimage.label(im, structure=np.ones((3, 3)))[1] for im in ink])
+    pieces = np.array(
+        [ndimage.label(im, structure=np.ones((3, 3)))[1] for im in ink]
+    )
     return {
         "ink": float(ink.mean()),
         "pieces": float(pieces.mean()),
@@ -178,9 +198,13 @@ def binarization_noise(grey) -> float:
     """
     from rnntutor.validation import check_array
 
-    v = check_array(grey, "grey", shape=("N", "H", "W"), dtypes=("f", "i", "u")).astype(np.float64)
+    v = check_array(
+        grey, "grey", shape=("N", "H", "W"), dtypes=("f", "i", "u")
+    ).astype(np.float64)
     if v.min() < 0 or v.max() > 1:
-        raise ValueError(f"grey images must lie in [0, 1], got values in [{v.min()}, {v.max()}]")
+        raise ValueError(
+            f"grey images must lie in [0, 1], got values in [{v.min()}, {v.max()}]"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -(v * np.log(v) + (1 - v) * np.log1p(-v))
     h = np.nan_to_num(h, nan=0.0)  # 0 log 0 = 0 at v = 0 and v = 1

@@ -62,18 +62,29 @@ class PixelLSTM(AutoregressiveImageModel):
             "impl": impl,
             "pixel_bias": bool(pixel_bias),
         }
-        if self.categorical:  # stored only when used, so binary checkpoints keep their config
+        if (
+            self.categorical
+        ):  # stored only when used, so binary checkpoints keep their config
             self._config["levels"] = self.levels
         k = self.out_channels
-        self.lstm = LSTM(2 if self.above else 1, hidden, num_layers=num_layers, impl=impl)
+        self.lstm = LSTM(
+            2 if self.above else 1, hidden, num_layers=num_layers, impl=impl
+        )
         self.readout = nn.Linear(hidden, k)
         bias_shape = (k, h, w) if self.categorical else (h, w)
-        self.pixel_bias = nn.Parameter(torch.zeros(bias_shape)) if pixel_bias else None
+        self.pixel_bias = (
+            nn.Parameter(torch.zeros(bias_shape)) if pixel_bias else None
+        )
 
     def inputs(self, x: Tensor) -> Tensor:
-        """The LSTM's input sequence ``(N, H*W, F)``: previous pixel (and pixel above) at each step."""
+        """The LSTM's input sequence ``(N, H*W, F)``.
+
+        At each step: the previous pixel (and the pixel above).
+        """
         n = x.shape[0]
-        flat = self.scaled(x).reshape(n, -1)  # (N, T) in raster order, levels scaled to [0, 1]
+        flat = self.scaled(x).reshape(
+            n, -1
+        )  # (N, T) in raster order, levels scaled to [0, 1]
         feats = [shift_right(flat, 1)]
         if self.above:
             feats.append(shift_right(flat, self.image_shape[1]))
@@ -81,6 +92,12 @@ class PixelLSTM(AutoregressiveImageModel):
 
     def logits(self, x: Tensor) -> Tensor:
         out, _ = self.lstm(self.inputs(x))  # (N, T, hidden)
-        logits = self.readout(out).transpose(1, 2).reshape(x.shape[0], -1, *self.image_shape)  # (N, K', H, W)
-        logits = self._as_logits(logits)  # (N, H, W) binary, (N, K, H, W) categorical
+        logits = (
+            self.readout(out)
+            .transpose(1, 2)
+            .reshape(x.shape[0], -1, *self.image_shape)
+        )  # (N, K', H, W)
+        logits = self._as_logits(
+            logits
+        )  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias

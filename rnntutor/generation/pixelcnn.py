@@ -80,18 +80,36 @@ class _FixedMaskConv2d(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, mask: Tensor):
         kh, kw = mask.shape
-        super().__init__(in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2))
-        self.register_buffer("mask", mask[None, None].clone(), persistent=False)  # (1, 1, kh, kw)
+        super().__init__(
+            in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2)
+        )
+        self.register_buffer(
+            "mask", mask[None, None].clone(), persistent=False
+        )  # (1, 1, kh, kw)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+        return F.conv2d(
+            x, self.weight * self.mask, self.bias, padding=self.padding
+        )
 
 
 def _check_sizes(num_layers, channels) -> None:
-    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
-        raise ValueError(f"num_layers must be an integer >= 1, got {num_layers!r}")
-    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-        raise ValueError(f"channels must be a positive integer, got {channels!r}")
+    if (
+        isinstance(num_layers, bool)
+        or not isinstance(num_layers, int)
+        or num_layers < 1
+    ):
+        raise ValueError(
+            f"num_layers must be an integer >= 1, got {num_layers!r}"
+        )
+    if (
+        isinstance(channels, bool)
+        or not isinstance(channels, int)
+        or channels < 1
+    ):
+        raise ValueError(
+            f"channels must be a positive integer, got {channels!r}"
+        )
 
 
 class PixelCNN(AutoregressiveImageModel):
@@ -131,31 +149,61 @@ class PixelCNN(AutoregressiveImageModel):
         }
         out = self.out_channels
         self.input_conv = MaskedConv2d(1, channels, kin, "A")
-        self.layers = nn.ModuleList([MaskedConv2d(channels, channels, k, "B") for _ in range(num_layers)])
-        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, head, 1), nn.ReLU(), nn.Conv2d(head, out, 1))
-        self.pixel_bias = nn.Parameter(torch.zeros((out, h, w) if self.categorical else (h, w))) if pixel_bias else None
+        self.layers = nn.ModuleList(
+            [
+                MaskedConv2d(channels, channels, k, "B")
+                for _ in range(num_layers)
+            ]
+        )
+        self.head = nn.Sequential(
+            nn.ReLU(),
+            nn.Conv2d(channels, head, 1),
+            nn.ReLU(),
+            nn.Conv2d(head, out, 1),
+        )
+        self.pixel_bias = (
+            nn.Parameter(
+                torch.zeros((out, h, w) if self.categorical else (h, w))
+            )
+            if pixel_bias
+            else None
+        )
 
     def logits(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or tuple(x.shape[1:]) != self.image_shape:
             raise ValueError(
-                f"x must have shape (N, {self.image_shape[0]}, {self.image_shape[1]}), got {tuple(x.shape)}"
+                f"x must have shape (N, {self.image_shape[0]}, "
+                f"{self.image_shape[1]}), got {tuple(x.shape)}"
             )
-        u = self.input_conv(self.scaled(x)[:, None])  # (N, C, H, W): feature (r, c) has seen pixels < (r, c)
+        u = self.input_conv(
+            self.scaled(x)[:, None]
+        )  # (N, C, H, W): feature (r, c) has seen pixels < (r, c)
         for conv in self.layers:
             u = u + conv(torch.relu(u))  # mask B keeps it causal
-        logits = self._as_logits(self.head(u))  # (N, H, W) binary, (N, K, H, W) categorical
+        logits = self._as_logits(
+            self.head(u)
+        )  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias
 
 
 class GatedPixelCNNLayer(nn.Module):
     """One gated layer: ``(v, h)`` ``(N, C_in, H, W)`` each -> ``(v', h')`` ``(N, C, H, W)`` each."""
 
-    def __init__(self, in_channels: int, channels: int, kernel_size: int, first: bool):
+    def __init__(
+        self, in_channels: int, channels: int, kernel_size: int, first: bool
+    ):
         super().__init__()
         self.first = bool(first)
         self.channels = channels
-        self.vertical = _FixedMaskConv2d(in_channels, 2 * channels, vertical_mask(kernel_size, self.first))
-        self.horizontal = MaskedConv2d(in_channels, 2 * channels, (1, kernel_size), "A" if self.first else "B")
+        self.vertical = _FixedMaskConv2d(
+            in_channels, 2 * channels, vertical_mask(kernel_size, self.first)
+        )
+        self.horizontal = MaskedConv2d(
+            in_channels,
+            2 * channels,
+            (1, kernel_size),
+            "A" if self.first else "B",
+        )
         self.vertical_to_horizontal = nn.Conv2d(2 * channels, 2 * channels, 1)
         self.horizontal_out = nn.Conv2d(channels, channels, 1)
 
@@ -167,7 +215,9 @@ class GatedPixelCNNLayer(nn.Module):
 
     def forward(self, v: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
         v_pre = self.vertical(v)  # (N, 2C, H, W): sees rows strictly above
-        h_pre = self.horizontal(h) + self.vertical_to_horizontal(v_pre)  # (N, 2C, H, W)
+        h_pre = self.horizontal(h) + self.vertical_to_horizontal(
+            v_pre
+        )  # (N, 2C, H, W)
         h_out = self.horizontal_out(self.gate(h_pre))
         return self.gate(v_pre), h_out if self.first else h + h_out
 
@@ -194,8 +244,15 @@ class GatedPixelCNN(AutoregressiveImageModel):
         h, w = (int(s) for s in image_shape)
         _check_sizes(num_layers, channels)
         for name, value in (("in_kernel", in_kernel), ("kernel", kernel)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value % 2 == 0:
-                raise ValueError(f"{name} must be a positive odd integer, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value < 1
+                or value % 2 == 0
+            ):
+                raise ValueError(
+                    f"{name} must be a positive odd integer, got {value!r}"
+                )
         self.image_shape = (h, w)
         self.levels = _check_levels(levels)
         self._config = {
@@ -211,18 +268,35 @@ class GatedPixelCNN(AutoregressiveImageModel):
         out = self.out_channels
         self.layers = nn.ModuleList(
             [GatedPixelCNNLayer(1, channels, in_kernel, first=True)]
-            + [GatedPixelCNNLayer(channels, channels, kernel, first=False) for _ in range(num_layers - 1)]
+            + [
+                GatedPixelCNNLayer(channels, channels, kernel, first=False)
+                for _ in range(num_layers - 1)
+            ]
         )
-        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, head, 1), nn.ReLU(), nn.Conv2d(head, out, 1))
-        self.pixel_bias = nn.Parameter(torch.zeros((out, h, w) if self.categorical else (h, w))) if pixel_bias else None
+        self.head = nn.Sequential(
+            nn.ReLU(),
+            nn.Conv2d(channels, head, 1),
+            nn.ReLU(),
+            nn.Conv2d(head, out, 1),
+        )
+        self.pixel_bias = (
+            nn.Parameter(
+                torch.zeros((out, h, w) if self.categorical else (h, w))
+            )
+            if pixel_bias
+            else None
+        )
 
     def logits(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or tuple(x.shape[1:]) != self.image_shape:
             raise ValueError(
-                f"x must have shape (N, {self.image_shape[0]}, {self.image_shape[1]}), got {tuple(x.shape)}"
+                f"x must have shape (N, {self.image_shape[0]}, "
+                f"{self.image_shape[1]}), got {tuple(x.shape)}"
             )
         v = h = self.scaled(x)[:, None]  # (N, 1, H, W)
         for layer in self.layers:
             v, h = layer(v, h)
-        logits = self._as_logits(self.head(h))  # (N, H, W) binary, (N, K, H, W) categorical
+        logits = self._as_logits(
+            self.head(h)
+        )  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias

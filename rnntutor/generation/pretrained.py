@@ -43,10 +43,16 @@ __all__ = [
 def model_classes() -> dict:
     """Generative model classes a checkpoint may name (from :data:`rnntutor.checkpoint.MODELS`)."""
     classes = {name: model_class(name) for name in MODELS}
-    return {name: cls for name, cls in classes.items() if getattr(cls, "checkpoint_kind", None) == "generative"}
+    return {
+        name: cls
+        for name, cls in classes.items()
+        if getattr(cls, "checkpoint_kind", None) == "generative"
+    }
 
 
-def save_model(path, model, *, metrics: dict | None = None, data: dict | None = None) -> str:
+def save_model(
+    path, model, *, metrics: dict | None = None, data: dict | None = None
+) -> str:
     """Write ``model`` with :func:`~rnntutor.checkpoint.save_checkpoint`; return the file's sha256."""
     path = save_checkpoint(Path(path), model, metrics=metrics, data=data)
     return file_sha256(path)

@@ -43,7 +43,9 @@ def row_mask(kernel_size: int, mask_type: str) -> Tensor:
     if mask_type not in ("A", "B"):
         raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}")
     if kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size!r}")
+        raise ValueError(
+            f"kernel_size must be a positive odd integer, got {kernel_size!r}"
+        )
     centre = kernel_size // 2
     mask = torch.zeros(kernel_size)
     mask[: centre + (mask_type == "B")] = 1.0
@@ -60,7 +62,9 @@ def conv_row(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     b, ch, w = x.shape
     k = weight.shape[-1]
     xp = F.pad(x, (k // 2, k // 2))  # (B, C, W + K - 1)
-    cols = torch.stack([xp[:, :, j : j + w] for j in range(k)], dim=2).reshape(b, ch * k, w)  # (B, C*K, W)
+    cols = torch.stack([xp[:, :, j : j + w] for j in range(k)], dim=2).reshape(
+        b, ch * k, w
+    )  # (B, C*K, W)
     out = weight.reshape(weight.shape[0], ch * k) @ cols  # (B, O, W)
     return out if bias is None else out + bias[:, None]
 
@@ -73,14 +77,29 @@ class MaskedConv1d(nn.Conv1d):
     row that lies entirely in the past, such as the previous image row).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str = "A"):
-        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        mask_type: str = "A",
+    ):
+        super().__init__(
+            in_channels, out_channels, kernel_size, padding=kernel_size // 2
+        )
         types = mask_type * in_channels if len(mask_type) == 1 else mask_type
         if len(types) != in_channels:
-            raise ValueError(f"mask_type needs 1 or {in_channels} letters, got {mask_type!r}")
-        rows = [torch.ones(kernel_size) if t == "U" else row_mask(kernel_size, t) for t in types]
+            raise ValueError(
+                f"mask_type needs 1 or {in_channels} letters, got {mask_type!r}"
+            )
+        rows = [
+            torch.ones(kernel_size) if t == "U" else row_mask(kernel_size, t)
+            for t in types
+        ]
         self.mask_type = mask_type
-        self.register_buffer("mask", torch.stack(rows)[None], persistent=False)  # (1, C_in, K)
+        self.register_buffer(
+            "mask", torch.stack(rows)[None], persistent=False
+        )  # (1, C_in, K)
 
     def forward(self, x: Tensor) -> Tensor:  # (B, C_in, W) -> (B, C_out, W)
         return conv_row(x, self.weight * self.mask, self.bias)
@@ -89,11 +108,26 @@ class MaskedConv1d(nn.Conv1d):
 class RowLSTMLayer(nn.Module):
     """One Row LSTM layer: inputs ``(N, C, H, W)`` -> hidden states ``(N, D, H, W)``."""
 
-    def __init__(self, in_channels: int, hidden: int, in_kernel: int, mask_type: str, state_kernel: int = 3):
+    def __init__(
+        self,
+        in_channels: int,
+        hidden: int,
+        in_kernel: int,
+        mask_type: str,
+        state_kernel: int = 3,
+    ):
         super().__init__()
         self.hidden = hidden
-        self.input_to_state = MaskedConv1d(in_channels, 4 * hidden, in_kernel, mask_type)
-        self.state_to_state = nn.Conv1d(hidden, 4 * hidden, state_kernel, padding=state_kernel // 2, bias=False)
+        self.input_to_state = MaskedConv1d(
+            in_channels, 4 * hidden, in_kernel, mask_type
+        )
+        self.state_to_state = nn.Conv1d(
+            hidden,
+            4 * hidden,
+            state_kernel,
+            padding=state_kernel // 2,
+            bias=False,
+        )
 
     def input_gates(self, u: Tensor) -> Tensor:
         """``K_is (*) u_r`` for every row at once: ``(N, C, H, W)`` -> ``(N, H, 4D, W)``."""
@@ -101,10 +135,17 @@ class RowLSTMLayer(nn.Module):
         rows = u.permute(0, 2, 1, 3).reshape(n * h, ch, w)  # (N*H, C, W)
         return self.input_to_state(rows).reshape(n, h, 4 * self.hidden, w)
 
-    def step(self, gates_in: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        """One row: ``gates_in`` ``(N, 4D, W)`` and ``(h_{r-1}, c_{r-1})`` ``(N, D, W)`` -> ``(h_r, c_r)``."""
+    def step(
+        self, gates_in: Tensor, state: tuple[Tensor, Tensor]
+    ) -> tuple[Tensor, Tensor]:
+        """One row: ``gates_in (N, 4D, W)`` and ``(h_{r-1}, c_{r-1})``.
+
+        The states are ``(N, D, W)``; returns ``(h_r, c_r)``.
+        """
         h_prev, c_prev = state
-        gates = gates_in + conv_row(h_prev, self.state_to_state.weight)  # (N, 4D, W)
+        gates = gates_in + conv_row(
+            h_prev, self.state_to_state.weight
+        )  # (N, 4D, W)
         i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
@@ -116,7 +157,9 @@ class RowLSTMLayer(nn.Module):
 
     def forward(self, u: Tensor) -> Tensor:
         n, _, height, w = u.shape
-        gates_in = self.input_gates(u).unbind(1)  # H tensors (N, 4D, W); unbind keeps backward cheap
+        gates_in = self.input_gates(u).unbind(
+            1
+        )  # H tensors (N, 4D, W); unbind keeps backward cheap
         state = self.zero_state(n, w, u)
         hs = []
         for r in range(height):
@@ -168,15 +211,35 @@ class RowLSTM(AutoregressiveImageModel):
             "head": head,
             "prev_row": self.prev_row,
         }
-        if pixel_bias:  # stored only when used, so older checkpoints keep their config
+        if (
+            pixel_bias
+        ):  # stored only when used, so older checkpoints keep their config
             self._config["pixel_bias"] = True
         if self.categorical:  # likewise
             self._config["levels"] = self.levels
         k = self.out_channels
-        self.pixel_bias = nn.Parameter(torch.zeros((k, h, w) if self.categorical else (h, w))) if pixel_bias else None
-        first = RowLSTMLayer(2, hidden, in_kernel, "AU") if self.prev_row else RowLSTMLayer(1, hidden, in_kernel, "A")
-        self.layers = nn.ModuleList([first] + [RowLSTMLayer(hidden, hidden, 3, "B") for _ in range(num_layers - 1)])
-        self.head = nn.Sequential(nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1))
+        self.pixel_bias = (
+            nn.Parameter(
+                torch.zeros((k, h, w) if self.categorical else (h, w))
+            )
+            if pixel_bias
+            else None
+        )
+        first = (
+            RowLSTMLayer(2, hidden, in_kernel, "AU")
+            if self.prev_row
+            else RowLSTMLayer(1, hidden, in_kernel, "A")
+        )
+        self.layers = nn.ModuleList(
+            [first]
+            + [
+                RowLSTMLayer(hidden, hidden, 3, "B")
+                for _ in range(num_layers - 1)
+            ]
+        )
+        self.head = nn.Sequential(
+            nn.Conv2d(hidden, head, 1), nn.ReLU(), nn.Conv2d(head, k, 1)
+        )
 
     def _inputs(self, x: Tensor) -> Tensor:
         """The first layer's input ``(N, C, H, W)``: the image, and the image shifted down one row."""
@@ -187,7 +250,9 @@ class RowLSTM(AutoregressiveImageModel):
         x = self.scaled(x)[:, None]  # (N, 1, H, W), levels scaled to [0, 1]
         if not self.prev_row:
             return x
-        above = F.pad(x, (0, 0, 1, 0))[:, :, :-1]  # (N, 1, H, W): row r holds x_{r-1}, row 0 zeros
+        above = F.pad(x, (0, 0, 1, 0))[
+            :, :, :-1
+        ]  # (N, 1, H, W): row r holds x_{r-1}, row 0 zeros
         return torch.cat([x, above], dim=1)  # (N, 2, H, W)
 
     def logits(self, x: Tensor) -> Tensor:
@@ -195,25 +260,46 @@ class RowLSTM(AutoregressiveImageModel):
         for k, layer in enumerate(self.layers):
             out = layer(u)  # (N, D, H, W)
             u = out if k == 0 else u + out  # residual after the first layer
-        logits = self._as_logits(self.head(u))  # (N, H, W) binary, (N, K, H, W) categorical
+        logits = self._as_logits(
+            self.head(u)
+        )  # (N, H, W) binary, (N, K, H, W) categorical
         return logits if self.pixel_bias is None else logits + self.pixel_bias
 
     # -- faster sampling: rows above are fixed, so only the current row is recomputed per pixel
 
-    def _row(self, x_row: Tensor, x_above: Tensor, states: list, row: int) -> tuple[Tensor, list]:
+    def _row(
+        self, x_row: Tensor, x_above: Tensor, states: list, row: int
+    ) -> tuple[Tensor, list]:
         """Logits ``(N, W)`` (``(N, K, W)``) of one row given its pixels, the row above and the previous states."""
         x_row, x_above = self.scaled(x_row), self.scaled(x_above)
-        u = torch.stack([x_row, x_above], dim=1) if self.prev_row else x_row[:, None]  # (N, C, W)
+        u = (
+            torch.stack([x_row, x_above], dim=1)
+            if self.prev_row
+            else x_row[:, None]
+        )  # (N, C, W)
         new = []
         for k, layer in enumerate(self.layers):
             h, c = layer.step(layer.input_to_state(u), states[k])
             new.append((h, c))
             u = h if k == 0 else u + h
-        logits = self._as_logits(self.head(u[:, :, None])[:, :, 0])  # (N, W) binary, (N, K, W) categorical
-        return (logits if self.pixel_bias is None else logits + self.pixel_bias[..., row, :]), new
+        logits = self._as_logits(
+            self.head(u[:, :, None])[:, :, 0]
+        )  # (N, W) binary, (N, K, W) categorical
+        return (
+            logits
+            if self.pixel_bias is None
+            else logits + self.pixel_bias[..., row, :]
+        ), new
 
     @torch.no_grad()
-    def _fill(self, x: Tensor, unknown: Tensor, temperature: float, seed: int, record: bool = False):
+    def _fill(
+        self,
+        x: Tensor,
+        unknown: Tensor,
+        temperature: float,
+        seed: int,
+        record: bool = False,
+    ):
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         n = x.shape[0]
         height, w = self.image_shape
@@ -227,9 +313,16 @@ class RowLSTM(AutoregressiveImageModel):
                 for c in range(w):
                     if not bool(unknown[:, r, c].any()):
                         continue
-                    logit = self._row(x[:, r], above, states, r)[0][..., c] / temperature  # (N,) or (N, K)
-                    draw = self._draw(logit, torch.rand(n, generator=gen).to(x.device))
-                    x[:, r, c] = torch.where(unknown[:, r, c], draw, x[:, r, c])
+                    logit = (
+                        self._row(x[:, r], above, states, r)[0][..., c]
+                        / temperature
+                    )  # (N,) or (N, K)
+                    draw = self._draw(
+                        logit, torch.rand(n, generator=gen).to(x.device)
+                    )
+                    x[:, r, c] = torch.where(
+                        unknown[:, r, c], draw, x[:, r, c]
+                    )
                     if record:
                         frames.append(x.clone().cpu())
                 states = self._row(x[:, r], above, states, r)[1]

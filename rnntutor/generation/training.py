@@ -30,11 +30,15 @@ def apply_binarization(images, binarization) -> np.ndarray:
 
     if binarization is None:
         return np.asarray(images, dtype=np.float32)
-    method = binarization.get("method") if isinstance(binarization, dict) else None
+    method = (
+        binarization.get("method") if isinstance(binarization, dict) else None
+    )
     if method == "threshold":
         return binarize(images, float(binarization.get("threshold", 0.5)))
     if method == "stochastic":
-        return binarize_stochastic(images, seed=int(binarization.get("seed", 0)))
+        return binarize_stochastic(
+            images, seed=int(binarization.get("seed", 0))
+        )
     raise ValueError(
         f"unknown binarization {binarization!r}: expected None, {{'method': 'threshold', 'threshold': t}} "
         "or {'method': 'stochastic', 'seed': s}"
@@ -58,9 +62,16 @@ def evaluate_checkpoint(
     from rnntutor.data import load_split
 
     provenance = checkpoint.get("data", {})
-    raw, _ = load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
+    raw, _ = load_split(
+        dataset,
+        split,
+        seed=int(provenance.get("split_seed", 0)),
+        cache_dir=cache_dir,
+    )
     check_data(checkpoint, dataset, raw.shape[1:])
-    if getattr(model, "categorical", False):  # K levels: the grey images quantized, as recorded in data["levels"]
+    if getattr(
+        model, "categorical", False
+    ):  # K levels: the grey images quantized, as recorded in data["levels"]
         from rnntutor.data import quantize
 
         images = quantize(raw, model.levels)
@@ -68,7 +79,9 @@ def evaluate_checkpoint(
         images = apply_binarization(raw, provenance.get("binarization"))
     total = 0.0
     for start in range(0, len(images), batch_size):
-        total += float(-model.log_prob(images[start : start + batch_size]).double().sum())
+        total += float(
+            -model.log_prob(images[start : start + batch_size]).double().sum()
+        )
     n = len(images)
     nats = total / n
     bits = nats / (images.shape[1] * images.shape[2] * math.log(2.0))
@@ -112,8 +125,16 @@ def train_generator(
     decay = _check_positive("lr_decay", lr_decay)
     if decay > 1:
         raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
-    loader = image_loader(images, batch_size=batch_size, shuffle=True, seed=seed, levels=getattr(model, "levels", 2))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loader = image_loader(
+        images,
+        batch_size=batch_size,
+        shuffle=True,
+        seed=seed,
+        levels=getattr(model, "levels", 2),
+    )
+    opt = torch.optim.AdamW(
+        model.parameters(), lr=lr, weight_decay=weight_decay
+    )
     history = History()
     for epoch in range(epochs):
         for group in opt.param_groups:
@@ -131,7 +152,9 @@ def train_generator(
             loss_fn=nll_loss,
         )
         for key, values in h.as_dict().items():
-            getattr(history, key).extend([epoch + 1] if key == "epoch" else values)
+            getattr(history, key).extend(
+                [epoch + 1] if key == "epoch" else values
+            )
         if on_epoch is not None:
             on_epoch(epoch + 1, model)
     model.eval()

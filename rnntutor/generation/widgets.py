@@ -28,7 +28,9 @@ def occlusion_mask(kind: str, image_shape):
     elif kind == "centre block":
         known[h // 4 : h - h // 4, w // 4 : w - w // 4] = False
     else:
-        raise ValueError(f"unknown occlusion {kind!r}: expected one of {', '.join(map(repr, OCCLUSIONS))}")
+        raise ValueError(
+            f"unknown occlusion {kind!r}: expected one of {', '.join(map(repr, OCCLUSIONS))}"
+        )
     return known
 
 
@@ -48,20 +50,42 @@ def sampler_explorer(model, images, *, n: int = 6) -> widgets.interactive:
         known = occlusion_mask(occlusion, model.image_shape)
         if not known.any():
             out = model.sample(len(images), temperature=temperature, seed=seed)
-            fig = plot_image_grid(out, ncols=len(out), suptitle=f"samples, temperature {temperature:.2f}, seed {seed}")
+            fig = plot_image_grid(
+                out,
+                ncols=len(out),
+                suptitle=f"samples, temperature {temperature:.2f}, seed {seed}",
+            )
         else:
-            out = model.complete(images, known, temperature=temperature, seed=seed)
-            fig = plot_completions(images, known, out, title=f"{occlusion}, temperature {temperature:.2f}")
+            out = model.complete(
+                images, known, temperature=temperature, seed=seed
+            )
+            fig = plot_completions(
+                images,
+                known,
+                out,
+                title=f"{occlusion}, temperature {temperature:.2f}",
+            )
         display(fig)
         plt.close(fig)
 
     return widgets.interactive(
         show,
         temperature=widgets.FloatSlider(
-            value=1.0, min=0.2, max=2.0, step=0.1, description="temperature", continuous_update=False
+            value=1.0,
+            min=0.2,
+            max=2.0,
+            step=0.1,
+            description="temperature",
+            continuous_update=False,
         ),
-        seed=widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False),
-        occlusion=widgets.Dropdown(options=list(OCCLUSIONS), value="bottom half", description="occlusion"),
+        seed=widgets.IntSlider(
+            value=0, min=0, max=20, description="seed", continuous_update=False
+        ),
+        occlusion=widgets.Dropdown(
+            options=list(OCCLUSIONS),
+            value="bottom half",
+            description="occlusion",
+        ),
     )
 
 
@@ -77,7 +101,9 @@ def pixel_explorer(model, images):
     h, w = model.image_shape
 
     def show(index: int, row: int, col: int, temperature: float) -> None:
-        p = model.pixel_distribution(images[index : index + 1], (row, col), temperature=temperature)[0]
+        p = model.pixel_distribution(
+            images[index : index + 1], (row, col), temperature=temperature
+        )[0]
         fig = plot_pixel_distribution(
             images[index], (row, col), {f"T = {temperature:.1f}": p}, levels=model.levels,
             true_level=images[index, row, col],
@@ -87,10 +113,33 @@ def pixel_explorer(model, images):
 
     return widgets.interactive(
         show,
-        index=widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image", continuous_update=False),
-        row=widgets.IntSlider(value=h // 2, min=0, max=h - 1, description="row", continuous_update=False),
-        col=widgets.IntSlider(value=w // 2, min=0, max=w - 1, description="column", continuous_update=False),
+        index=widgets.IntSlider(
+            value=0,
+            min=0,
+            max=len(images) - 1,
+            description="image",
+            continuous_update=False,
+        ),
+        row=widgets.IntSlider(
+            value=h // 2,
+            min=0,
+            max=h - 1,
+            description="row",
+            continuous_update=False,
+        ),
+        col=widgets.IntSlider(
+            value=w // 2,
+            min=0,
+            max=w - 1,
+            description="column",
+            continuous_update=False,
+        ),
         temperature=widgets.FloatSlider(
-            value=1.0, min=0.2, max=2.0, step=0.1, description="temperature", continuous_update=False
+            value=1.0,
+            min=0.2,
+            max=2.0,
+            step=0.1,
+            description="temperature",
+            continuous_update=False,
         ),
     )

@@ -189,7 +189,7 @@ def rnn_step_backward(dh, cache):
 
 
 def lstm_step(x, h_prev, c_prev, params, *, xw=None):
-    """One step of the LSTM (gate order ``i, f, g, o`` as in ``torch.nn.LSTM``).
+    """One step of the LSTM (gate order ``i, f, g, o``, as ``torch.nn.LSTM``).
 
     Equations (each gate has its own input weights ``W_i*`` and hidden
     weights ``W_h*``)::

@@ -37,24 +37,48 @@ from rnntutor.validation import check_array, check_same_size
 _FLOATS = (np.float32, np.float64)
 
 
-def init_params(cell: str, input_size: int, hidden_size: int, *, seed: int = 0, dtype=np.float64) -> dict:
+def init_params(
+    cell: str,
+    input_size: int,
+    hidden_size: int,
+    *,
+    seed: int = 0,
+    dtype=np.float64,
+) -> dict:
     """Random parameters of ``cell`` ("rnn", "lstm" or "gru") in the ``torch.nn`` layout.
 
     Like ``torch.nn``, every entry is drawn from ``U(-1/√H, 1/√H)``. Returns a dict with
     ``weight_ih (G*H, I)``, ``weight_hh (G*H, H)``, ``bias_ih (G*H,)``, ``bias_hh (G*H,)``.
     """
     if cell not in GATES:
-        raise ValueError(f"unknown cell {cell!r}: expected one of {', '.join(GATES)}")
-    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        raise ValueError(
+            f"unknown cell {cell!r}: expected one of {', '.join(GATES)}"
+        )
+    for name, value in (
+        ("input_size", input_size),
+        ("hidden_size", hidden_size),
+    ):
         if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive integer, got {value!r}"
+            )
     if np.dtype(dtype) not in _FLOATS:
-        raise TypeError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+        raise TypeError(
+            f"dtype must be float32 or float64, got {np.dtype(dtype)}"
+        )
     G, H, n_in = GATES[cell], int(hidden_size), int(input_size)
     rng = np.random.default_rng(seed)
     k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (G * H, n_in), "weight_hh": (G * H, H), "bias_ih": (G * H,), "bias_hh": (G * H,)}
-    return {name: rng.uniform(-k, k, size=shape).astype(dtype) for name, shape in shapes.items()}
+    shapes = {
+        "weight_ih": (G * H, n_in),
+        "weight_hh": (G * H, H),
+        "bias_ih": (G * H,),
+        "bias_hh": (G * H,),
+    }
+    return {
+        name: rng.uniform(-k, k, size=shape).astype(dtype)
+        for name, shape in shapes.items()
+    }
 
 
 def count_params(params: dict) -> int:
@@ -66,23 +90,45 @@ def _check_inputs(cell, params, x, state0):
     """Validate ``x`` and ``state0``; return them as arrays in the parameters' dtype."""
     n_in, H = check_params(cell, params)
     dtype = params["weight_ih"].dtype
-    x = check_array(x, "x", shape=("B", "T", n_in), dtypes=("f", "i", "u")).astype(dtype, copy=False)
+    x = check_array(
+        x, "x", shape=("B", "T", n_in), dtypes=("f", "i", "u")
+    ).astype(dtype, copy=False)
     B, T = x.shape[0], x.shape[1]
     if T < 1 or B < 1:
-        raise ValueError(f"x must have shape (B, T, {n_in}) with B >= 1 and T >= 1, got shape {x.shape}")
+        raise ValueError(
+            f"x must have shape (B, T, {n_in}) with B >= 1 and T >= 1, got shape {x.shape}"
+        )
     if cell == "lstm":
         if state0 is None:
             state0 = (None, None)
         if not isinstance(state0, (tuple, list)) or len(state0) != 2:
-            raise TypeError(f"state0 of an LSTM must be a pair (h0, c0) of arrays ({B}, {H}), or None")
+            raise TypeError(
+                f"state0 of an LSTM must be a pair (h0, c0) of arrays ({B}, {H}), or None"
+            )
         h0, c0 = state0
-        h0 = np.zeros((B, H), dtype) if h0 is None else check_state(h0, "h0", "B", H, dtype)
-        c0 = np.zeros((B, H), dtype) if c0 is None else check_state(c0, "c0", "B", H, dtype)
-        check_same_size({"x": B, "h0": h0.shape[0], "c0": c0.shape[0]}, "batch sizes")
+        h0 = (
+            np.zeros((B, H), dtype)
+            if h0 is None
+            else check_state(h0, "h0", "B", H, dtype)
+        )
+        c0 = (
+            np.zeros((B, H), dtype)
+            if c0 is None
+            else check_state(c0, "c0", "B", H, dtype)
+        )
+        check_same_size(
+            {"x": B, "h0": h0.shape[0], "c0": c0.shape[0]}, "batch sizes"
+        )
         return x, (h0, c0)
     if isinstance(state0, (tuple, list)):
-        raise TypeError(f"state0 of a {cell.upper()} must be one array h0 of shape ({B}, {H}), not a tuple")
-    h0 = np.zeros((B, H), dtype) if state0 is None else check_state(state0, "h0", "B", H, dtype)
+        raise TypeError(
+            f"state0 of a {cell.upper()} must be one array h0 of shape ({B}, {H}), not a tuple"
+        )
+    h0 = (
+        np.zeros((B, H), dtype)
+        if state0 is None
+        else check_state(state0, "h0", "B", H, dtype)
+    )
     check_same_size({"x": B, "h0": h0.shape[0]}, "batch sizes")
     return x, h0
 
@@ -99,9 +145,15 @@ def forward(cell: str, params: dict, x, state0=None):
     H = params["weight_hh"].shape[1]
     # Internally time-major, so that every step reads and writes contiguous (B, .) blocks.
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
-    bias = params["bias_ih"] if cell == "gru" else params["bias_ih"] + params["bias_hh"]
+    bias = (
+        params["bias_ih"]
+        if cell == "gru"
+        else params["bias_ih"] + params["bias_hh"]
+    )
     # Input projection of all steps at once: (T*B, I) @ (I, G*H).
-    xw = (x_tm.reshape(T * B, n_in) @ params["weight_ih"].T + bias).reshape(T, B, -1)  # (T, B, G*H)
+    xw = (x_tm.reshape(T * B, n_in) @ params["weight_ih"].T + bias).reshape(
+        T, B, -1
+    )  # (T, B, G*H)
     hs_tm = np.empty((T, B, H), dtype=x.dtype)
     steps = []
     if cell == "lstm":
@@ -142,29 +194,53 @@ def backward(cell: str, cache: dict, dhs=None, dstate=None) -> dict:
     LSTM, ``c0 (B, H)``.
     """
     if not isinstance(cache, dict) or cache.get("cell") not in GATES:
-        raise TypeError("cache must be the second value returned by rnntutor.reference.forward")
+        raise TypeError(
+            "cache must be the second value returned by rnntutor.reference.forward"
+        )
     if cache["cell"] != cell:
-        raise ValueError(f"cache comes from a {cache['cell']!r} forward pass, not {cell!r}")
-    params, x_tm, hs_tm = cache["params"], cache["x_tm"], cache["hs_tm"]  # (T, B, I), (T, B, H)
+        raise ValueError(
+            f"cache comes from a {cache['cell']!r} forward pass, not {cell!r}"
+        )
+    params, x_tm, hs_tm = (
+        cache["params"],
+        cache["x_tm"],
+        cache["hs_tm"],
+    )  # (T, B, I), (T, B, H)
     T, B, n_in = x_tm.shape
     H = hs_tm.shape[2]
     GH = GATES[cell] * H
     dtype = x_tm.dtype
     if dhs is None:
         dhs = np.zeros((B, T, H), dtype)
-    dhs = check_array(dhs, "dhs", shape=(B, T, H), dtypes=("f",)).astype(dtype, copy=False)
+    dhs = check_array(dhs, "dhs", shape=(B, T, H), dtypes=("f",)).astype(
+        dtype, copy=False
+    )
     dhs_tm = dhs.transpose(1, 0, 2)  # (T, B, H), a view
     if cell == "lstm":
         dh_T, dc_T = (None, None) if dstate is None else dstate
-        dh = np.zeros((B, H), dtype) if dh_T is None else check_state(dh_T, "dh_T", B, H, dtype)
-        dc = np.zeros((B, H), dtype) if dc_T is None else check_state(dc_T, "dc_T", B, H, dtype)
+        dh = (
+            np.zeros((B, H), dtype)
+            if dh_T is None
+            else check_state(dh_T, "dh_T", B, H, dtype)
+        )
+        dc = (
+            np.zeros((B, H), dtype)
+            if dc_T is None
+            else check_state(dc_T, "dc_T", B, H, dtype)
+        )
         h0 = cache["state0"][0]
     else:
-        dh = np.zeros((B, H), dtype) if dstate is None else check_state(dstate, "dh_T", B, H, dtype)
+        dh = (
+            np.zeros((B, H), dtype)
+            if dstate is None
+            else check_state(dstate, "dh_T", B, H, dtype)
+        )
         dc = None
         h0 = cache["state0"]
 
-    da_ih, da_hh, dh, dc = backward_through_time(cell, cache["steps"], params["weight_hh"], dhs_tm, dh, dc)
+    da_ih, da_hh, dh, dc = backward_through_time(
+        cell, cache["steps"], params["weight_hh"], dhs_tm, dh, dc
+    )
 
     # Weight gradients summed over all steps: one matrix product each.
     h_prev = np.concatenate([h0[None], hs_tm[:-1]], axis=0)  # (T, B, H)
@@ -175,7 +251,9 @@ def backward(cell: str, cache: dict, dhs=None, dstate=None) -> dict:
         "weight_hh": d_hh.T @ h_prev.reshape(T * B, H),  # (G*H, H)
         "bias_ih": d_ih.sum(axis=0),  # (G*H,)
         "bias_hh": d_hh.sum(axis=0),  # (G*H,)
-        "x": np.ascontiguousarray((d_ih @ params["weight_ih"]).reshape(T, B, n_in).transpose(1, 0, 2)),  # (B, T, I)
+        "x": np.ascontiguousarray(
+            (d_ih @ params["weight_ih"]).reshape(T, B, n_in).transpose(1, 0, 2)
+        ),  # (B, T, I)
         "h0": dh,  # (B, H)
     }
     if cell == "lstm":
@@ -226,12 +304,23 @@ def gate_activations(cell: str, cache: dict) -> dict:
     gates do over a sequence.
     """
     if not isinstance(cache, dict) or cache.get("cell") != cell:
-        raise ValueError(f"cache must come from rnntutor.reference.forward({cell!r}, ...)")
+        raise ValueError(
+            f"cache must come from rnntutor.reference.forward({cell!r}, ...)"
+        )
     steps = cache["steps"]
-    fields = {"rnn": {"h": 2}, "lstm": {"i": 3, "f": 4, "g": 5, "o": 6}, "gru": {"r": 2, "z": 3, "n": 4}}[cell]
-    out = {name: np.stack([step[k] for step in steps], axis=1) for name, k in fields.items()}  # (B, T, H)
+    fields = {
+        "rnn": {"h": 2},
+        "lstm": {"i": 3, "f": 4, "g": 5, "o": 6},
+        "gru": {"r": 2, "z": 3, "n": 4},
+    }[cell]
+    out = {
+        name: np.stack([step[k] for step in steps], axis=1)
+        for name, k in fields.items()
+    }  # (B, T, H)
     if cell == "lstm":
-        out["c"] = np.stack([step[2] for step in steps[1:]] + [cache["state"][1]], axis=1)  # c_t = c_prev of t+1
+        out["c"] = np.stack(
+            [step[2] for step in steps[1:]] + [cache["state"][1]], axis=1
+        )  # c_t = c_prev of t+1
     out["h"] = np.ascontiguousarray(cache["hs_tm"].transpose(1, 0, 2))
     return out
 
@@ -239,7 +328,9 @@ def gate_activations(cell: str, cache: dict) -> dict:
 # ----------------------------------------------------------------------------- linear readout
 
 
-def init_linear(in_features: int, out_features: int, *, seed: int = 0, dtype=np.float64) -> dict:
+def init_linear(
+    in_features: int, out_features: int, *, seed: int = 0, dtype=np.float64
+) -> dict:
     """Parameters of a linear readout in the ``torch.nn.Linear`` layout.
 
     ``weight (O, I)`` and ``bias (O,)`` drawn from ``U(-1/√I, 1/√I)``.
@@ -247,16 +338,26 @@ def init_linear(in_features: int, out_features: int, *, seed: int = 0, dtype=np.
     rng = np.random.default_rng(seed)
     k = 1.0 / np.sqrt(in_features)
     return {
-        "weight": rng.uniform(-k, k, size=(out_features, in_features)).astype(dtype),
+        "weight": rng.uniform(-k, k, size=(out_features, in_features)).astype(
+            dtype
+        ),
         "bias": rng.uniform(-k, k, size=(out_features,)).astype(dtype),
     }
 
 
 def linear_forward(params: dict, h):
     """Linear readout ``y = h W^T + b``: ``h (..., I)`` -> ``y (..., O)``. Returns ``(y, cache)``."""
-    W = check_array(params["weight"], "weight", shape=("O", "I"), dtypes=("f",))
+    W = check_array(
+        params["weight"], "weight", shape=("O", "I"), dtypes=("f",)
+    )
     b = check_array(params["bias"], "bias", shape=(W.shape[0],), dtypes=("f",))
-    h = check_array(h, "h", shape=(None,) * (np.ndim(h) - 1) + (W.shape[1],) if np.ndim(h) >= 1 else (W.shape[1],))
+    h = check_array(
+        h,
+        "h",
+        shape=(None,) * (np.ndim(h) - 1) + (W.shape[1],)
+        if np.ndim(h) >= 1
+        else (W.shape[1],),
+    )
     h = h.astype(W.dtype, copy=False)
     return h @ W.T + b, (h, params)
 
@@ -265,7 +366,9 @@ def linear_backward(dy, cache) -> dict:
     """Gradients of :func:`linear_forward`: keys ``weight``, ``bias`` and ``x`` (= ``∂L/∂h``)."""
     h, params = cache
     W = params["weight"]
-    dy = check_array(dy, "dy", shape=h.shape[:-1] + (W.shape[0],)).astype(W.dtype, copy=False)
+    dy = check_array(dy, "dy", shape=h.shape[:-1] + (W.shape[0],)).astype(
+        W.dtype, copy=False
+    )
     h2, dy2 = h.reshape(-1, h.shape[-1]), dy.reshape(-1, dy.shape[-1])
     return {"weight": dy2.T @ h2, "bias": dy2.sum(axis=0), "x": dy @ W}
 
