@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-minutes", type=float, default=55.0, help="wall-clock budget (0: none)")
     p.add_argument("--patience", type=int, default=20)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--kl-warmup", type=float, default=0.0, help="epochs of linear KL warm-up (0: none)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--val", type=int, default=500, help="training images held out for early stopping")
     p.add_argument("--k", type=int, default=100, help="importance samples for the test IW-NLL")
@@ -99,6 +100,7 @@ def main(argv=None) -> int:
         seed=args.seed,
         patience=args.patience,
         max_seconds=args.max_minutes * 60 if args.max_minutes > 0 else None,
+        kl_warmup=args.kl_warmup,
         log=log,
     )
     train_seconds = time.time() - start

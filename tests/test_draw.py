@@ -203,6 +203,28 @@ def test_training_lowers_the_bound_and_keeps_the_best_epoch():
     assert len(hist.val) == 3 and hist.best_epoch == int(np.argmin(hist.val)) + 1
     assert min(hist.val) < before - 1.5  # 49.1 -> about 46 nats
     assert float(-model.elbo(val, seed=0).mean()) == pytest.approx(min(hist.val), abs=1e-3)
+    # a KL warm-up changes the updates, not what is recorded: the full negative ELBO
+    torch.manual_seed(0)
+    warm = DRAW((7, 10), T=3, hidden=16, z_dim=4, read_n=2, write_n=3)
+    hist_warm = D.train_draw(warm, x, val, epochs=1, lr=2e-2, batch_size=20, seed=0, kl_warmup=1)
+    assert np.isfinite(hist_warm.train[0]) and hist_warm.train[0] != pytest.approx(hist.train[0], abs=1e-6)
+
+
+def test_attention_starts_with_overlapping_filters():
+    model = DRAW((28, 28), read_n=2, write_n=5)
+    for layer, N in ((model.to_read_att, 2), (model.to_write_att, 5)):
+        delta0 = 27 / (N - 1)
+        assert float(layer.bias[2]) == pytest.approx(2 * math.log(delta0 / 2))
+    sigma2 = (27 / 4 / 2) ** 2
+    assert float(model.to_write_att.bias[4]) == pytest.approx(-math.log(2 * math.pi * sigma2))
+    # a constant patch of 1 reaches the middle of the canvas at about 1
+    h = torch.zeros(1, model.hidden)
+    with torch.no_grad():
+        p = model.to_write_att(h)
+        gx, gy, s2, delta, gamma = D.attention_params(p, (28, 28), 5)
+        F_X, F_Y = D.filterbank(gx, gy, s2, delta, 5, (28, 28))
+        canvas = D.write_attention(torch.ones(1, 5, 5), F_X, F_Y, gamma)
+    assert 0.5 < float(canvas[0, 14, 14]) < 2.0
 
 
 def test_bad_input_errors_name_expected_and_given():
