@@ -243,3 +243,29 @@ def test_bad_input_errors_name_expected_and_given():
         D.attention_params(torch.zeros(3, 4), (8, 8), 2)
     with pytest.raises(ValueError, match="shape"):
         ref.read(np.zeros((3, 3)), np.zeros((3, 3)), np.ones((2, 4)), np.ones((2, 3)), 1.0)
+
+
+def test_plots_animation_and_widget_are_offline_and_shaped():
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnntutor.generation import draw_plots as dp
+
+    assert dp.window_box((5.0, 3.0, 1.0, 2.0, 1.0), 3) == pytest.approx((2.5, 0.5, 5.0, 5.0))
+    model = _tiny(True).float()
+    tr = model.trace(_binary(3), seed=0)
+    fig = dp.plot_drawing(tr, write_n=3, read_n=2, index=[0, 2])
+    assert len(fig.axes) == 2 * 4 and len(fig.axes[0].patches) == 2  # write and read boxes
+    plt.close(fig)
+    html = dp.animate_drawing(tr, write_n=3, read_n=2, index=[0, 1])
+    assert "<script" in html and "animation" in html.lower()
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html), "the animation links something external"
+    assert "font-awesome" not in html and "cdnjs" not in html
+    widget = dp.drawing_stepper(tr, write_n=3, read_n=2)
+    assert [c.description for c in widget.children[:2]] == ["image", "step t"]
+    with pytest.raises(ValueError, match="indices"):
+        dp.plot_drawing(tr, write_n=3, index=[5])
