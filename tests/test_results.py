@@ -17,6 +17,7 @@ SHOWN = {  # record -> the chapter that shows it
     "bench_lstm_gpu": "appendix_performance",
     "bench_numpy_lstm": "02_gate_equations",
     "classification": "04_classification",
+    "draw_mnist5k": "03c_draw",
 }
 # Chapter 3b's records, read with rnntutor.generation.comparison.load_result (to move onto
 # rnntutor.results.load, with command/date/machine, when that chapter is next re-executed)
