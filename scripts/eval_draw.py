@@ -90,7 +90,9 @@ def main(argv=None) -> int:
         "date": datetime.date.today().isoformat(),
         "machine": {
             "device": "cpu",
-            "cpu": platform.machine(),
+            "gpu": None,
+            "cpu": f"{platform.machine()} CPU",
+            "cpu_cores": os.cpu_count(),
             "torch_threads": args.threads,
             "torch": torch.__version__,
             "python": platform.python_version(),
