@@ -58,6 +58,7 @@ MODELS: dict[str, str] = {
     "PixelCNN": "rnntutor.generation.pixelcnn:PixelCNN",
     "GatedPixelCNN": "rnntutor.generation.pixelcnn:GatedPixelCNN",
     "ConvLSTMPredictor": "rnntutor.sequences.models:ConvLSTMPredictor",
+    "DRAW": "rnntutor.generation.draw:DRAW",
 }
 """Model classes a checkpoint may name: class name -> ``"module.path:ClassName"``."""
 
@@ -65,6 +66,7 @@ EVALUATORS: dict[str, str] = {
     "classifier": "rnntutor.train:evaluate_checkpoint",
     "generative": "rnntutor.generation.training:evaluate_checkpoint",
     "video": "rnntutor.sequences.training:evaluate_checkpoint",
+    "draw": "rnntutor.generation.draw:evaluate_checkpoint",
 }
 """Evaluators by model kind: ``kind -> "module.path:function"``.
 

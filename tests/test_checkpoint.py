@@ -307,6 +307,7 @@ SHIPPED = checkpoint.shipped()
 def test_every_shipped_checkpoint_has_its_provenance():
     assert SHIPPED == [
         "convlstm_moving_mnist",
+        "draw_mnist5k",
         "lstm_permuted_last_mnist5k",
         "lstm_pixels_mean_mnist5k",
         "pixelcnn_mnist5k_256",

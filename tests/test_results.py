@@ -20,6 +20,7 @@ SHOWN = {  # record -> the chapter that shows it
     "generation_digits": "03_generation",
     "challenges_adding": "05_challenges",
     "challenges_overfitting": "05_challenges",
+    "draw_mnist5k": "03c_draw",
 }
 # Chapter 3b's records, read with rnntutor.generation.comparison.load_result (to move onto
 # rnntutor.results.load, with command/date/machine, when that chapter is next re-executed)

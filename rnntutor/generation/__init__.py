@@ -1,6 +1,8 @@
 """Generative models of images (Chapters 3 and 3b).
 
-Baselines, pixel LSTM, PixelRNN's Row LSTM and Diagonal BiLSTM, PixelCNN and Gated PixelCNN.
+Baselines, pixel LSTM, PixelRNN's Row LSTM and Diagonal BiLSTM, PixelCNN and Gated PixelCNN;
+and DRAW (Chapter 3c, :mod:`rnntutor.generation.draw`), a latent-variable model with its own
+interface (``elbo``, ``log_prob`` as an importance-weighted bound, ``sample``, ``reconstruct``).
 
 Pixels are binary (``levels=2``, a Bernoulli output) or the integer levels ``0..K-1``
 (``levels=K``, a ``K``-way softmax output, see :func:`rnntutor.data.quantize`).
@@ -42,6 +44,7 @@ from rnntutor.generation.diagonal_bilstm import (
     skew,
     unskew,
 )
+from rnntutor.generation.draw import DRAW, DrawHistory, DrawTrace, train_draw
 from rnntutor.generation.pixel_lstm import PixelLSTM
 from rnntutor.generation.pixelcnn import (
     GatedPixelCNN,
@@ -94,4 +97,8 @@ __all__ = [
     "train_generator",
     "unskew",
     "vertical_mask",
+    "DRAW",
+    "DrawHistory",
+    "DrawTrace",
+    "train_draw",
 ]

@@ -19,6 +19,10 @@ script or command that measured it, next to the code that produced it:
     ``python scripts/eval_challenges.py --experiment adding|overfitting --seeds 0 1 2
     --threads 1``: Chapter 5's experiments over several seeds (mean ± sd). Shown in
     Chapter 5.
+``draw_mnist5k``
+    ``python scripts/eval_draw.py <checkpoints of scripts/train_draw.py>``: DRAW's
+    -ELBO and IW-NLL on the MNIST-5k test set, with and without attention. Shown in
+    Chapter 3c.
 
 Every record names the ``command`` that made it, the ``machine`` it ran on and the
 ``date``; :func:`load` checks that they are there and :func:`provenance` says them in
