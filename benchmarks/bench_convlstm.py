@@ -32,7 +32,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--json", type=str, default=None, help="write the results to this JSON file")
+    parser.add_argument(
+        "--json",
+        type=str,
+        default=None,
+        help="write the results to this JSON file",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -50,7 +55,10 @@ def main(argv=None) -> dict:
         gates = ConvLSTMCell(c_in, c_h, k, impl="gates").to(dev)
         gates.load_state_dict(fused.state_dict())
         x = torch.randn(b, c_in, s, s, device=dev)
-        state = (torch.randn(b, c_h, s, s, device=dev), torch.randn(b, c_h, s, s, device=dev))
+        state = (
+            torch.randn(b, c_h, s, s, device=dev),
+            torch.randn(b, c_h, s, s, device=dev),
+        )
 
         def run(cell, x=x, state=state):
             cell.zero_grad(set_to_none=True)
@@ -80,10 +88,13 @@ def main(argv=None) -> dict:
                 "ratio": round(med["gates"] / med["fused"], 2),
             }
         )
-        print(f"{name:32s} fused {med['fused']:8.2f} ms  gates {med['gates']:8.2f} ms  ×{rows[-1]['ratio']:.2f}")
+        print(
+            f"{name:32s} fused {med['fused']:8.2f} ms  gates {med['gates']:8.2f} ms  ×{rows[-1]['ratio']:.2f}"
+        )
     result = {
         "benchmark": "ConvLSTM step forward+backward, fused (1 convolution) vs gates (8 convolutions)",
-        "command": "python benchmarks/bench_convlstm.py " + " ".join(argv or []),
+        "command": "python benchmarks/bench_convlstm.py "
+        + " ".join(argv or []),
         "threads": args.threads,
         "repeats": args.repeats,
         "machine": machine_info(dev),

@@ -50,8 +50,13 @@ def train_epoch(model, loader, opt) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", default=str(RESULTS_DIR / "bench_generation.json"))
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--json", default=str(RESULTS_DIR / "bench_generation.json")
+    )
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--n-samples", type=int, default=16)
     p.add_argument("--timer", choices=list(TIMERS), default="cpu")
@@ -64,7 +69,10 @@ def main(argv=None) -> int:
     loader = image_loader(x, batch_size=64, shuffle=True, seed=0, levels=17)
     seed_everything(0)
     models = matched_models((8, 8), 17)
-    opts = {name: torch.optim.Adam(m.parameters(), lr=1e-3) for name, m in models.items()}
+    opts = {
+        name: torch.optim.Adam(m.parameters(), lr=1e-3)
+        for name, m in models.items()
+    }
     times = {name: {"epoch": [], "sample": []} for name in models}
     for repeat in range(args.repeats):
         for name, model in models.items():
@@ -76,9 +84,12 @@ def main(argv=None) -> int:
             model.sample(args.n_samples, seed=repeat)
             times[name]["sample"].append(clock() - start)
         print(f"repeat {repeat + 1}/{args.repeats} done", flush=True)
-    base = {k: statistics.median(times["PixelCNN"][k]) for k in ("epoch", "sample")}
+    base = {
+        k: statistics.median(times["PixelCNN"][k]) for k in ("epoch", "sample")
+    }
     result = {
-        "command": "python benchmarks/bench_generation.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python benchmarks/bench_generation.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "what": "median time per training epoch (1,438 8x8 digits, 17 levels, batches of 64) and to sample "
         f"{args.n_samples} images, matched models",
         "timer": args.timer,
@@ -87,7 +98,9 @@ def main(argv=None) -> int:
         "models": {},
     }
     for name, model in models.items():
-        epoch, sample = (statistics.median(times[name][k]) for k in ("epoch", "sample"))
+        epoch, sample = (
+            statistics.median(times[name][k]) for k in ("epoch", "sample")
+        )
         result["models"][name] = {
             "parameters": count_parameters(model),
             "epoch_seconds": round(epoch, 3),
@@ -99,7 +112,9 @@ def main(argv=None) -> int:
             "all_sample_seconds": [round(t, 3) for t in times[name]["sample"]],
         }
         r = result["models"][name]
-        print(f"{name:<16} {r['parameters']:>6} params  epoch {epoch:6.2f} s  sample {sample:6.2f} s")
+        print(
+            f"{name:<16} {r['parameters']:>6} params  epoch {epoch:6.2f} s  sample {sample:6.2f} s"
+        )
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     return 0

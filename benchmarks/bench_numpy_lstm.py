@@ -32,9 +32,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument(
-        "--threads", type=int, default=None, help="threads for torch and NumPy's BLAS (default: torch's)"
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for torch and NumPy's BLAS (default: torch's)",
     )
-    parser.add_argument("--json", type=str, default=None, help="write the results to this JSON file")
+    parser.add_argument(
+        "--json",
+        type=str,
+        default=None,
+        help="write the results to this JSON file",
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -68,7 +76,9 @@ def main(argv=None) -> dict:
     # Same answer first: a benchmark of two different computations would mean nothing.
     g = run_numpy()
     run_torch()
-    err = float(np.max(np.abs(g["weight_hh"] - module.weight_hh_l0.grad.numpy())))
+    err = float(
+        np.max(np.abs(g["weight_hh"] - module.weight_hh_l0.grad.numpy()))
+    )
     assert err < 1e-3, f"NumPy and torch gradients differ by {err}"
 
     for _ in range(args.warmup):
@@ -85,8 +95,12 @@ def main(argv=None) -> dict:
     argv = sys.argv[1:] if argv is None else list(argv)
     machine = machine_info()
     result = {
-        "command": shlex.join(["python", "benchmarks/bench_numpy_lstm.py", *argv]),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(
+            ["python", "benchmarks/bench_numpy_lstm.py", *argv]
+        ),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(
+            timespec="seconds"
+        ),
         "machine": machine,
         "benchmark": "LSTM forward+backward, float32, CPU",
         "size": {"T": T, "B": B, "I": I, "H": H},
@@ -95,10 +109,16 @@ def main(argv=None) -> dict:
         "ratio_numpy_over_torch": round(ratio, 3),
         "goal_ratio": 1.5,
         "threads": threads,
-        "blas_threads": [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"],
+        "blas_threads": [
+            p["num_threads"]
+            for p in threadpool_info()
+            if p["user_api"] == "blas"
+        ],
         "max_abs_grad_difference": err,
     }
-    print(f"LSTM forward+backward, T={T} B={B} I={I} H={H}, float32, median of {args.repeats} (interleaved)")
+    print(
+        f"LSTM forward+backward, T={T} B={B} I={I} H={H}, float32, median of {args.repeats} (interleaved)"
+    )
     print(
         f"CPU: {machine['cpu']} ({machine['cpu_cores']} cores), threads: torch {machine['torch_threads']}, "
         f"NumPy BLAS {result['blas_threads']}"

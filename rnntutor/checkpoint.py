@@ -77,9 +77,22 @@ JSON-able dict of metrics with a one-line ``"summary"``.
 
 _HEAD = {1: ("format", "version", "model", "config", "metrics"),
          2: ("format", "version", "kind", "model", "config", "metrics", "data")}  # fmt: skip
-_TYPES = {"model": str, "kind": str, "config": dict, "metrics": dict, "data": dict, "state_dict": dict, "sha256": str}
+_TYPES = {
+    "model": str,
+    "kind": str,
+    "config": dict,
+    "metrics": dict,
+    "data": dict,
+    "state_dict": dict,
+    "sha256": str,
+}
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_TORCH_BOILERPLATE = ("please file an issue", "weights_only", "check the documentation", "in pytorch 2.6")
+_TORCH_BOILERPLATE = (
+    "please file an issue",
+    "weights_only",
+    "check the documentation",
+    "in pytorch 2.6",
+)
 
 
 class CheckpointError(ValueError):
@@ -107,7 +120,9 @@ def import_object(spec: str):
 def model_class(name: str) -> type:
     """The model class registered under ``name`` in :data:`MODELS`."""
     if not isinstance(name, str) or name not in MODELS:
-        raise CheckpointError(f"unknown model type {name!r} in checkpoint: expected one of {list(MODELS)}")
+        raise CheckpointError(
+            f"unknown model type {name!r} in checkpoint: expected one of {list(MODELS)}"
+        )
     return import_object(MODELS[name])
 
 
@@ -123,14 +138,18 @@ def _jsonable(obj, what: str):
         return str(obj)  # also str subclasses such as torch.__version__
     if isinstance(obj, int):
         return int(obj)
-    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:  # NumPy / torch scalars
+    if (
+        hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0
+    ):  # NumPy / torch scalars
         obj = obj.item()
         if isinstance(obj, bool | int):
             return obj
     if isinstance(obj, float) or hasattr(obj, "__float__"):
         value = float(obj)
         return value if math.isfinite(value) else None
-    raise TypeError(f"{what} must hold only numbers, strings, lists and dicts; got {type(obj).__name__}")
+    raise TypeError(
+        f"{what} must hold only numbers, strings, lists and dicts; got {type(obj).__name__}"
+    )
 
 
 def _digest(payload: dict) -> str:
@@ -149,7 +168,9 @@ def _build(model_name: str, config: dict) -> nn.Module:
     try:
         return cls(**config)
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"the checkpoint's config cannot build a {model_name}: {exc}") from exc
+        raise CheckpointError(
+            f"the checkpoint's config cannot build a {model_name}: {exc}"
+        ) from exc
 
 
 def _load_weights(model: nn.Module, state_dict: dict, where: str) -> None:
@@ -166,7 +187,9 @@ def _load_weights(model: nn.Module, state_dict: dict, where: str) -> None:
 def check_sha256(value, what: str = "sha256") -> str:
     """Return a sha256 hex digest in lower case; refuse anything but 64 hex digits (any case)."""
     if not isinstance(value, str) or not _HEX64.fullmatch(value.strip()):
-        raise CheckpointError(f"{what} must be a sha256 digest of 64 hex digits, got {value!r}")
+        raise CheckpointError(
+            f"{what} must be a sha256 digest of 64 hex digits, got {value!r}"
+        )
     return value.strip().lower()
 
 
@@ -179,12 +202,18 @@ def check_writable(path) -> Path:
     path = Path(path)
     where = repr(str(path))
     if path.is_dir():
-        raise UnwritableError(f"cannot write checkpoint {where}: it is a folder")
+        raise UnwritableError(
+            f"cannot write checkpoint {where}: it is a folder"
+        )
     if path.exists() and not os.access(path, os.W_OK):
-        raise UnwritableError(f"cannot write checkpoint {where}: the file exists and is read-only")
+        raise UnwritableError(
+            f"cannot write checkpoint {where}: the file exists and is read-only"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UnwritableError(
@@ -198,7 +227,9 @@ def check_writable(path) -> Path:
 def _write(path: Path, payload: dict) -> None:
     """``torch.save`` to a unique temporary file next to ``path``, then rename it into place."""
     check_writable(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(payload, fh)
@@ -207,7 +238,9 @@ def _write(path: Path, payload: dict) -> None:
     except (OSError, RuntimeError) as exc:
         Path(tmp).unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        raise CheckpointError(f"cannot write checkpoint {str(path)!r}: {reason}") from None
+        raise CheckpointError(
+            f"cannot write checkpoint {str(path)!r}: {reason}"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -231,9 +264,13 @@ def save_checkpoint(
     path = Path(path)
     config = getattr(model, "config", None) if config is None else config
     if not isinstance(config, dict):
-        raise TypeError("config must be a dict of constructor arguments (or the model must have .config)")
+        raise TypeError(
+            "config must be a dict of constructor arguments (or the model must have .config)"
+        )
     model_name = type(model).__name__
-    if model_name not in MODELS or import_object(MODELS[model_name]) is not type(model):
+    if model_name not in MODELS or import_object(
+        MODELS[model_name]
+    ) is not type(model):
         raise CheckpointError(
             f"{model_name} is not in rnntutor.checkpoint.MODELS: add one line "
             f"MODELS[{model_name!r}] = 'module.path:{model_name}' to save it"
@@ -246,10 +283,16 @@ def save_checkpoint(
         )
     config = _jsonable(dict(config), "config")
     provenance = _jsonable(dict(data or {}), "data")
-    if "image_shape" not in provenance and isinstance(config.get("image_shape"), list):
+    if "image_shape" not in provenance and isinstance(
+        config.get("image_shape"), list
+    ):
         provenance["image_shape"] = config["image_shape"]
-    state_dict = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    _load_weights(_build(model_name, config), state_dict, "the model")  # the config must fit
+    state_dict = {
+        k: v.detach().cpu().clone() for k, v in model.state_dict().items()
+    }
+    _load_weights(
+        _build(model_name, config), state_dict, "the model"
+    )  # the config must fit
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -273,10 +316,17 @@ def file_sha256(path) -> str:
 def _load_message(exc: Exception) -> str:
     """The informative line of a ``torch.load`` error, without torch's boilerplate."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    lines = [line for line in lines if not any(b in line.lower() for b in _TORCH_BOILERPLATE)] or lines
+    lines = [
+        line
+        for line in lines
+        if not any(b in line.lower() for b in _TORCH_BOILERPLATE)
+    ] or lines
     unpickler = [line for line in lines if "Unpickler error" in line]
     msg = (unpickler or lines or [type(exc).__name__])[0]
-    return msg.removeprefix("WeightsUnpickler error:").strip() or type(exc).__name__
+    return (
+        msg.removeprefix("WeightsUnpickler error:").strip()
+        or type(exc).__name__
+    )
 
 
 def read_checkpoint(path, *, sha256: str | None = None) -> dict:
@@ -292,7 +342,9 @@ def read_checkpoint(path, *, sha256: str | None = None) -> dict:
     if sha256 is not None:
         want = check_sha256(sha256, f"the expected sha256 of {where}")
         if file_sha256(path) != want:
-            raise CheckpointError(f"checkpoint {where} does not have the expected sha256 {want}: file changed")
+            raise CheckpointError(
+                f"checkpoint {where} does not have the expected sha256 {want}: file changed"
+            )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # zip errors, unpickling errors, truncated files
@@ -301,21 +353,31 @@ def read_checkpoint(path, *, sha256: str | None = None) -> dict:
             f"({_load_message(exc)})"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        if isinstance(payload, dict) and payload.get("format") == "rnntutor-generation":
+        if (
+            isinstance(payload, dict)
+            and payload.get("format") == "rnntutor-generation"
+        ):
             raise CheckpointError(
                 f"{where} is an old generation checkpoint without an integrity check; "
                 "it cannot be verified, so it is not loaded (re-save the model with save_checkpoint)"
             )
-        raise CheckpointError(f"{where} is not an rnntutor checkpoint (no {FORMAT!r} header)")
+        raise CheckpointError(
+            f"{where} is not an rnntutor checkpoint (no {FORMAT!r} header)"
+        )
     version = payload.get("version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise CheckpointError(
             f"checkpoint {where} has format version {version!r}; this rnntutor reads versions {list(READABLE_VERSIONS)}"
         )
-    needed = [k for k in _HEAD[version] if k not in ("format", "version")] + ["state_dict", "sha256"]
+    needed = [k for k in _HEAD[version] if k not in ("format", "version")] + [
+        "state_dict",
+        "sha256",
+    ]
     missing = [k for k in needed if k not in payload]
     if missing:
-        raise CheckpointError(f"checkpoint {where} lacks the entries {missing}")
+        raise CheckpointError(
+            f"checkpoint {where} lacks the entries {missing}"
+        )
     for key in needed:
         if not isinstance(payload[key], _TYPES[key]):
             raise CheckpointError(
@@ -330,7 +392,9 @@ def read_checkpoint(path, *, sha256: str | None = None) -> dict:
     try:
         ok = _digest(payload) == payload["sha256"]
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"checkpoint {where} is malformed: {exc}") from None
+        raise CheckpointError(
+            f"checkpoint {where} is malformed: {exc}"
+        ) from None
     if not ok:
         raise CheckpointError(
             f"checkpoint {where} failed its sha256 check: its weights, config, metrics or data were modified or "
@@ -339,11 +403,21 @@ def read_checkpoint(path, *, sha256: str | None = None) -> dict:
     if version == 1:
         metrics = payload["metrics"]
         payload["kind"] = "classifier"
-        payload["data"] = {k: metrics[k] for k in ("dataset", "split_seed", "image_shape") if k in metrics}
+        payload["data"] = {
+            k: metrics[k]
+            for k in ("dataset", "split_seed", "image_shape")
+            if k in metrics
+        }
     return payload
 
 
-def load_checkpoint(path, model: nn.Module | None = None, *, sha256: str | None = None, device="cpu"):
+def load_checkpoint(
+    path,
+    model: nn.Module | None = None,
+    *,
+    sha256: str | None = None,
+    device="cpu",
+):
     """Load a checkpoint; return ``(model, config, metrics)``, the model in eval mode.
 
     Without ``model``, the model is rebuilt from the stored class and config. With
@@ -366,11 +440,20 @@ def _load(path, model=None, *, sha256=None, device="cpu"):
     else:
         have = getattr(model, "config", None)
         if isinstance(have, dict):
-            diff = {k: (config.get(k), have.get(k)) for k in set(config) | set(have) if k != "impl"}
+            diff = {
+                k: (config.get(k), have.get(k))
+                for k in set(config) | set(have)
+                if k != "impl"
+            }
             diff = {k: v for k, v in diff.items() if v[0] != v[1]}
             if diff:
-                listed = ", ".join(f"{k}: checkpoint {a!r} vs model {b!r}" for k, (a, b) in sorted(diff.items()))
-                raise CheckpointError(f"checkpoint {where} has an incompatible config ({listed})")
+                listed = ", ".join(
+                    f"{k}: checkpoint {a!r} vs model {b!r}"
+                    for k, (a, b) in sorted(diff.items())
+                )
+                raise CheckpointError(
+                    f"checkpoint {where} has an incompatible config ({listed})"
+                )
     _load_weights(model, payload["state_dict"], where)
     model.to(get_device(device)).eval()
     return model, payload
@@ -395,45 +478,69 @@ def read_record(json_path, *, checkpoint: str | None = None) -> dict:
     try:
         record = json.loads(json_path.read_text())
     except FileNotFoundError:
-        raise CheckpointError(f"checkpoint record {where} does not exist") from None
+        raise CheckpointError(
+            f"checkpoint record {where} does not exist"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"cannot read checkpoint record {where}: {exc}") from None
+        raise CheckpointError(
+            f"cannot read checkpoint record {where}: {exc}"
+        ) from None
     if not isinstance(record, dict):
-        raise CheckpointError(f"checkpoint record {where} must hold a JSON object, got {type(record).__name__}")
+        raise CheckpointError(
+            f"checkpoint record {where} must hold a JSON object, got {type(record).__name__}"
+        )
     for key in ("checkpoint", "sha256"):
         if key not in record:
-            raise CheckpointError(f"checkpoint record {where} lacks the entry {key!r}")
+            raise CheckpointError(
+                f"checkpoint record {where} lacks the entry {key!r}"
+            )
     if not isinstance(record["checkpoint"], str):
         got = record["checkpoint"]
-        raise CheckpointError(f"checkpoint record {where}: 'checkpoint' must be a file name, got {got!r}")
+        raise CheckpointError(
+            f"checkpoint record {where}: 'checkpoint' must be a file name, got {got!r}"
+        )
     if checkpoint is not None and record["checkpoint"] != checkpoint:
-        raise CheckpointError(f"checkpoint record {where} describes {record['checkpoint']!r}, not {checkpoint!r}")
-    record["sha256"] = check_sha256(record["sha256"], f"the 'sha256' entry of {where}")
+        raise CheckpointError(
+            f"checkpoint record {where} describes {record['checkpoint']!r}, not {checkpoint!r}"
+        )
+    record["sha256"] = check_sha256(
+        record["sha256"], f"the 'sha256' entry of {where}"
+    )
     return record
 
 
 def shipped() -> list[str]:
     """Names of the checkpoints shipped in ``rnntutor/checkpoints`` (each with a JSON record)."""
-    return sorted(p.stem for p in SHIPPED_DIR.glob("*.pt") if record_path(p).is_file())
+    return sorted(
+        p.stem for p in SHIPPED_DIR.glob("*.pt") if record_path(p).is_file()
+    )
 
 
 def shipped_record(name: str) -> dict:
     """The verified JSON record of a shipped checkpoint (see :func:`read_record`)."""
     names = shipped()
     if name not in names:
-        raise ValueError(f"unknown pretrained model {name!r}: expected one of {names}")
+        raise ValueError(
+            f"unknown pretrained model {name!r}: expected one of {names}"
+        )
     return read_record(SHIPPED_DIR / f"{name}.json", checkpoint=f"{name}.pt")
 
 
 def load_shipped(name: str, *, device="cpu"):
     """Load a shipped checkpoint, pinned to its record's sha256; return ``(model, config, metrics)``."""
     record = shipped_record(name)
-    return load_checkpoint(SHIPPED_DIR / record["checkpoint"], sha256=record["sha256"], device=device)
+    return load_checkpoint(
+        SHIPPED_DIR / record["checkpoint"],
+        sha256=record["sha256"],
+        device=device,
+    )
 
 
 def image_shape_of(payload: dict):
     """The image shape ``(H, W)`` a checkpoint's model was trained on, or None if not recorded."""
-    shape = payload.get("data", {}).get("image_shape") or payload.get("config", {}).get("image_shape")
+    shape = payload.get("data", {}).get("image_shape") or payload.get(
+        "config", {}
+    ).get("image_shape")
     return tuple(int(s) for s in shape) if shape else None
 
 
@@ -468,17 +575,27 @@ def evaluate_file(
     model, payload = _load(path, sha256=sha256, device=device)
     dataset = dataset or payload["data"].get("dataset")
     if dataset is None:
-        raise DataMismatchError("the checkpoint does not record its dataset; pass --dataset")
+        raise DataMismatchError(
+            "the checkpoint does not record its dataset; pass --dataset"
+        )
     known = data_module.IMAGE_SHAPES.get(dataset)
     if known is not None:
         check_data(payload, dataset, known)
     kind = payload["kind"]
     if kind not in EVALUATORS:
-        raise CheckpointError(f"no evaluator for model kind {kind!r}: expected one of {list(EVALUATORS)}")
+        raise CheckpointError(
+            f"no evaluator for model kind {kind!r}: expected one of {list(EVALUATORS)}"
+        )
     evaluator = import_object(EVALUATORS[kind])
     info = {k: v for k, v in payload.items() if k != "state_dict"}
     result = evaluator(
-        model, info, dataset=dataset, split=split, batch_size=batch_size, device=device, cache_dir=cache_dir
+        model,
+        info,
+        dataset=dataset,
+        split=split,
+        batch_size=batch_size,
+        device=device,
+        cache_dir=cache_dir,
     )
     return {"checkpoint": str(path), "kind": kind, "model": payload["model"], "dataset": dataset, "split": split,
             **result}  # fmt: skip

@@ -37,16 +37,22 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage dump)."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(
+            2, f"{self.prog}: error: {message} (see {self.prog} --help)\n"
+        )
 
 
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        )
     return value
 
 
@@ -54,9 +60,13 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, got {text!r}"
+        ) from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive finite number, got {text!r}"
+        )
     return value
 
 
@@ -64,15 +74,21 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        ) from None
     if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer below 2**32, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer below 2**32, got {text!r}"
+        )
     return value
 
 
 def _sha256(text: str) -> str:
     if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
-        raise argparse.ArgumentTypeError(f"expected 64 hex digits, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected 64 hex digits, got {text!r}"
+        )
     return text.lower()
 
 
@@ -85,7 +101,9 @@ def _clip(text: str) -> float:
 def _device(text: str) -> str:
     kind = text.split(":")[0]
     if kind not in ("auto", "cpu", "cuda", "mps"):
-        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}"
+        )
     return text
 
 
@@ -93,7 +111,9 @@ def _dataset(text: str) -> str:
     from rnntutor import data
 
     if text not in data.DATASETS:
-        raise argparse.ArgumentTypeError(f"unknown dataset {text!r}: expected one of {', '.join(data.DATASETS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown dataset {text!r}: expected one of {', '.join(data.DATASETS)}"
+        )
     return text
 
 
@@ -102,7 +122,9 @@ def _csv(choices):
         items = [t.strip() for t in text.split(",") if t.strip()]
         bad = [t for t in items if t not in choices]
         if bad or not items:
-            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(choices)}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list of {', '.join(choices)}, got {text!r}"
+            )
         return items
 
     return parse
@@ -117,8 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Companion tools of the rnntutor book: train and evaluate RNN/LSTM/GRU image "
         "classifiers, benchmark the implementations, manage datasets.",
     )
-    parser.add_argument("--version", action="version", version=f"rnntutor {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--version", action="version", version=f"rnntutor {__version__}"
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
     sub.required = True
 
     p = sub.add_parser(
@@ -133,30 +159,97 @@ def build_parser() -> argparse.ArgumentParser:
         default="digits",
         help="digits (8x8, offline), mnist5k (offline), mnist (download) [digits]",
     )
-    p.add_argument("--order", choices=ORDERS, default="rows", help="how an image becomes a sequence [rows]")
-    p.add_argument("--cell", choices=CELLS, default="lstm", help="recurrent cell [lstm]")
     p.add_argument(
-        "--hidden-size", "--size", dest="hidden_size", type=_positive_int, default=64, help="hidden units H [64]"
+        "--order",
+        choices=ORDERS,
+        default="rows",
+        help="how an image becomes a sequence [rows]",
     )
-    p.add_argument("--layers", type=_positive_int, default=1, help="stacked layers [1]")
-    p.add_argument("--bidirectional", action="store_true", help="read the sequence in both directions")
     p.add_argument(
-        "--readout", choices=("last", "mean"), default="last", help="classify from the last or mean state [last]"
+        "--cell", choices=CELLS, default="lstm", help="recurrent cell [lstm]"
     )
-    p.add_argument("--impl", choices=IMPLS, default="fused", help="implementation [fused]")
-    p.add_argument("--epochs", type=_positive_int, default=5, help="passes over the training set [5]")
-    p.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate [0.01]")
-    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop"), default="adam", help="[adam]")
+    p.add_argument(
+        "--hidden-size",
+        "--size",
+        dest="hidden_size",
+        type=_positive_int,
+        default=64,
+        help="hidden units H [64]",
+    )
+    p.add_argument(
+        "--layers", type=_positive_int, default=1, help="stacked layers [1]"
+    )
+    p.add_argument(
+        "--bidirectional",
+        action="store_true",
+        help="read the sequence in both directions",
+    )
+    p.add_argument(
+        "--readout",
+        choices=("last", "mean"),
+        default="last",
+        help="classify from the last or mean state [last]",
+    )
+    p.add_argument(
+        "--impl", choices=IMPLS, default="fused", help="implementation [fused]"
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=5,
+        help="passes over the training set [5]",
+    )
+    p.add_argument(
+        "--lr", type=_positive_float, default=1e-2, help="learning rate [0.01]"
+    )
+    p.add_argument(
+        "--optimizer",
+        choices=("adam", "adamw", "sgd", "rmsprop"),
+        default="adam",
+        help="[adam]",
+    )
     p.add_argument("--batch-size", type=_positive_int, default=64, help="[64]")
-    p.add_argument("--clip", type=_clip, default=1.0, help="max gradient norm, 0 to disable [1.0]")
-    p.add_argument("--seed", type=_seed, default=0, help="seed for weights, data split and order [0]")
-    p.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda, cuda:N or mps [auto]")
-    p.add_argument("--out", type=Path, default=Path("rnntutor-model.pt"), help="checkpoint path [rnntutor-model.pt]")
-    p.add_argument("--download", action="store_true", help="download the dataset if it is not cached (mnist)")
     p.add_argument(
-        "--cache-dir", type=Path, default=None, help="dataset cache folder [$RNNTUTOR_DATA or ~/.cache/rnntutor]"
+        "--clip",
+        type=_clip,
+        default=1.0,
+        help="max gradient norm, 0 to disable [1.0]",
     )
-    p.add_argument("--progress", choices=("auto", "on", "off"), default="auto", help="progress bar [auto]")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed for weights, data split and order [0]",
+    )
+    p.add_argument(
+        "--device",
+        type=_device,
+        default="auto",
+        help="auto, cpu, cuda, cuda:N or mps [auto]",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("rnntutor-model.pt"),
+        help="checkpoint path [rnntutor-model.pt]",
+    )
+    p.add_argument(
+        "--download",
+        action="store_true",
+        help="download the dataset if it is not cached (mnist)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="dataset cache folder [$RNNTUTOR_DATA or ~/.cache/rnntutor]",
+    )
+    p.add_argument(
+        "--progress",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="progress bar [auto]",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -167,14 +260,36 @@ def build_parser() -> argparse.ArgumentParser:
         "accuracy for a classifier, NLL in nats and bits/dim for a generative model. A dataset whose "
         "images have another size than the checkpoint's is refused (exit 2).",
     )
-    p.add_argument("checkpoint", type=Path, help="a checkpoint file (rnntutor train, the scripts, save_checkpoint)")
-    p.add_argument("--sha256", type=_sha256, default=None, help="the expected sha256 of the whole file")
-    p.add_argument("--dataset", type=_dataset, default=None, help="override the checkpoint's dataset")
-    p.add_argument("--split", choices=("train", "test"), default="test", help="[test]")
-    p.add_argument("--batch-size", type=_positive_int, default=256, help="[256]")
+    p.add_argument(
+        "checkpoint",
+        type=Path,
+        help="a checkpoint file (rnntutor train, the scripts, save_checkpoint)",
+    )
+    p.add_argument(
+        "--sha256",
+        type=_sha256,
+        default=None,
+        help="the expected sha256 of the whole file",
+    )
+    p.add_argument(
+        "--dataset",
+        type=_dataset,
+        default=None,
+        help="override the checkpoint's dataset",
+    )
+    p.add_argument(
+        "--split", choices=("train", "test"), default="test", help="[test]"
+    )
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=256, help="[256]"
+    )
     p.add_argument("--device", type=_device, default="auto", help="[auto]")
-    p.add_argument("--cache-dir", type=Path, default=None, help="dataset cache folder")
-    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument(
+        "--cache-dir", type=Path, default=None, help="dataset cache folder"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the metrics as JSON"
+    )
     p.set_defaults(func=cmd_evaluate)
 
     from rnntutor.performance.bench import IMPLS as BENCH_IMPLS
@@ -191,22 +306,52 @@ def build_parser() -> argparse.ArgumentParser:
         type=_csv(tuple(SIZES)),
         default=["row", "long"],
         help="comma-separated: "
-        + ", ".join(f"{k} (T={v['T']} B={v['B']} I={v['I']} H={v['H']})" for k, v in SIZES.items())
+        + ", ".join(
+            f"{k} (T={v['T']} B={v['B']} I={v['I']} H={v['H']})"
+            for k, v in SIZES.items()
+        )
         + " [row,long]",
     )
-    p.add_argument("--impls", type=_csv(BENCH_IMPLS), default=list(BENCH_IMPLS), help="[numpy,scratch,fused,torch]")
-    p.add_argument("--repeats", type=_positive_int, default=7, help="timed repeats per implementation [7]")
-    p.add_argument("--warmup", type=int, default=2, help="untimed calls first [2]")
+    p.add_argument(
+        "--impls",
+        type=_csv(BENCH_IMPLS),
+        default=list(BENCH_IMPLS),
+        help="[numpy,scratch,fused,torch]",
+    )
+    p.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=7,
+        help="timed repeats per implementation [7]",
+    )
+    p.add_argument(
+        "--warmup", type=int, default=2, help="untimed calls first [2]"
+    )
     p.add_argument("--device", type=_device, default="cpu", help="[cpu]")
-    p.add_argument("--threads", type=_positive_int, default=None, help="torch CPU threads during the run [unchanged]")
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="torch CPU threads during the run [unchanged]",
+    )
     p.add_argument(
         "--timer",
         choices=tuple(TIMERS),
         default="wall",
         help="wall: elapsed time; cpu: process CPU time, steadier on a busy machine (use with --threads 1) [wall]",
     )
-    p.add_argument("--json", type=Path, default=None, help="write the full result to this JSON file")
-    p.add_argument("--plot", type=Path, default=None, help="save a bar chart (PNG) to this file")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="write the full result to this JSON file",
+    )
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        help="save a bar chart (PNG) to this file",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
@@ -215,9 +360,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="'list' shows the datasets and whether each is available; 'download NAME' fetches "
         "one (only mnist needs it); 'path' prints the cache folder.",
     )
-    p.add_argument("action", choices=("list", "download", "path"), help="what to do")
-    p.add_argument("name", nargs="?", type=_dataset, default=None, help="dataset for 'download' (mnist)")
-    p.add_argument("--cache-dir", type=Path, default=None, help="[$RNNTUTOR_DATA or ~/.cache/rnntutor]")
+    p.add_argument(
+        "action", choices=("list", "download", "path"), help="what to do"
+    )
+    p.add_argument(
+        "name",
+        nargs="?",
+        type=_dataset,
+        default=None,
+        help="dataset for 'download' (mnist)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="[$RNNTUTOR_DATA or ~/.cache/rnntutor]",
+    )
     p.set_defaults(func=cmd_data)
     return parser
 
@@ -225,18 +383,39 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------- commands
 
 
-def _loader(name, split, order, batch_size, shuffle, seed, cache_dir, download, order_seed=0):
+def _loader(
+    name,
+    split,
+    order,
+    batch_size,
+    shuffle,
+    seed,
+    cache_dir,
+    download,
+    order_seed=0,
+):
     from rnntutor import data
 
-    images, labels = data.load_split(name, split, seed=seed, cache_dir=cache_dir, download=download)
-    loader = data.make_loader(images, labels, order=order, batch_size=batch_size, shuffle=shuffle, seed=order_seed)
+    images, labels = data.load_split(
+        name, split, seed=seed, cache_dir=cache_dir, download=download
+    )
+    loader = data.make_loader(
+        images,
+        labels,
+        order=order,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=order_seed,
+    )
     return loader, images.shape[1:]
 
 
 def cmd_train(args) -> int:
     from rnntutor import train
 
-    info = train.init_distributed(args.device)  # one process unless started by torchrun
+    info = train.init_distributed(
+        args.device
+    )  # one process unless started by torchrun
     try:
         return _train(args, info)
     finally:
@@ -250,7 +429,9 @@ def _train(args, info) -> int:
     from rnntutor.checkpoint import check_writable
     from rnntutor.nn import SequenceClassifier
 
-    check_writable(args.out)  # before any work: a bad --out must not cost a training run
+    check_writable(
+        args.out
+    )  # before any work: a bad --out must not cost a training run
     device = info.device
     seed_everything(args.seed)
     train_loader, shape = _loader(
@@ -265,7 +446,15 @@ def _train(args, info) -> int:
         order_seed=args.seed,
     )
     test_loader, _ = _loader(
-        args.dataset, "test", args.order, 256, False, args.seed, args.cache_dir, False, order_seed=args.seed
+        args.dataset,
+        "test",
+        args.order,
+        256,
+        False,
+        args.seed,
+        args.cache_dir,
+        False,
+        order_seed=args.seed,
     )
     n_features = train_loader.dataset[0][0].shape[-1]
     model = SequenceClassifier(
@@ -316,7 +505,9 @@ def _train(args, info) -> int:
         },
         "history": history.as_dict(),
     }
-    if not info.is_main:  # identical weights on every rank: rank 0 alone writes and reports
+    if (
+        not info.is_main
+    ):  # identical weights on every rank: rank 0 alone writes and reports
         return 0
     provenance = {
         "dataset": args.dataset,
@@ -344,7 +535,9 @@ def cmd_evaluate(args) -> int:
     record = checkpoint.record_path(args.checkpoint)
     if sha256 is None and args.checkpoint.is_file() and record.is_file():
         entry = _record_entry(record)
-        if entry == args.checkpoint.name:  # a record of this very file: pin it to the recorded sha256
+        if (
+            entry == args.checkpoint.name
+        ):  # a record of this very file: pin it to the recorded sha256
             sha256 = checkpoint.read_record(record, checkpoint=entry)["sha256"]
     result = checkpoint.evaluate_file(
         args.checkpoint,
@@ -385,7 +578,10 @@ def cmd_bench(args) -> int:
         timer=args.timer,
         progress=lambda line: print(line, file=sys.stderr),
     )
-    result = {"command": "rnntutor " + shlex.join(args.argv), **result}  # rnntutor.results needs it
+    result = {
+        "command": "rnntutor " + shlex.join(args.argv),
+        **result,
+    }  # rnntutor.results needs it
     print(bench.format_table(result))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -413,7 +609,9 @@ def cmd_data(args) -> int:
     if args.action == "list":
         for name, description in data.DATASETS.items():
             if name == "mnist":
-                status = data.mnist_status(root)  # checksums verified, not just present
+                status = data.mnist_status(
+                    root
+                )  # checksums verified, not just present
                 if status == "verified":
                     state = f"cached in {root / 'mnist'}, checksums verified"
                 elif status == "missing":
@@ -426,9 +624,13 @@ def cmd_data(args) -> int:
             print(f"{name:<9} {description} [{state}]")
         return 0
     if args.name is None:
-        raise ValueError("'rnntutor data download' needs a dataset name, e.g. 'rnntutor data download mnist'")
+        raise ValueError(
+            "'rnntutor data download' needs a dataset name, e.g. 'rnntutor data download mnist'"
+        )
     if args.name != "mnist":
-        print(f"{args.name} ships with an installed package; nothing to download")
+        print(
+            f"{args.name} ships with an installed package; nothing to download"
+        )
         return 0
     folder = data.download_mnist(args.cache_dir)
     print(f"mnist is in {folder}")
@@ -439,13 +641,22 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rnntutor`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by commands that store results
+    args.argv = list(
+        sys.argv[1:] if argv is None else argv
+    )  # recorded by commands that store results
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("rnntutor: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, RuntimeError, OSError, KeyError, FloatingPointError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        RuntimeError,
+        OSError,
+        KeyError,
+        FloatingPointError,
+    ) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"rnntutor {args.command}: error: {message}", file=sys.stderr)
         return getattr(exc, "exit_status", 1)

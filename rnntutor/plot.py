@@ -31,15 +31,21 @@ def plot_image_grid(
     ``labels`` (N,) or ``titles`` (N strings) go above the images. ``vmin=vmax=None``
     scales each image to its own range (useful for mean or standard-deviation images).
     """
-    images = check_array(images, "images", shape=("N", "H", "W"), dtypes=("f", "i", "u", "b"))
+    images = check_array(
+        images, "images", shape=("N", "H", "W"), dtypes=("f", "i", "u", "b")
+    )
     n = images.shape[0]
     if titles is None and labels is not None:
-        titles = [f"label {int(label)}" for label in np.asarray(labels).ravel()]
+        titles = [
+            f"label {int(label)}" for label in np.asarray(labels).ravel()
+        ]
     if titles is not None and len(titles) != n:
         raise ValueError(f"got {len(titles)} titles for {n} images")
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + 0.3), squeeze=False
+    )
     for k, ax in enumerate(axes.ravel()):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -62,11 +68,20 @@ def plot_history(history, *, title: str | None = None) -> Figure:
 
     Validation curves are drawn when the history has them (entries not ``None``).
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(
+        1, 2, figsize=(9, 3.2), constrained_layout=True
+    )
     epochs = list(history.epoch)
-    for ax, key, name in ((ax_loss, "loss", "loss"), (ax_acc, "acc", "accuracy")):
-        ax.plot(epochs, getattr(history, f"train_{key}"), marker="o", label="train")
-        val = [np.nan if v is None else v for v in getattr(history, f"val_{key}")]
+    for ax, key, name in (
+        (ax_loss, "loss", "loss"),
+        (ax_acc, "acc", "accuracy"),
+    ):
+        ax.plot(
+            epochs, getattr(history, f"train_{key}"), marker="o", label="train"
+        )
+        val = [
+            np.nan if v is None else v for v in getattr(history, f"val_{key}")
+        ]
         if val and not np.all(np.isnan(val)):
             ax.plot(epochs, val, marker="s", label="validation")
         ax.set_xlabel("epoch")
@@ -78,12 +93,16 @@ def plot_history(history, *, title: str | None = None) -> Figure:
     return fig
 
 
-def plot_learning_curves(histories: dict, *, title: str | None = None) -> Figure:
+def plot_learning_curves(
+    histories: dict, *, title: str | None = None
+) -> Figure:
     """Compare several :class:`rnntutor.train.History` runs: training loss and test accuracy per epoch.
 
     ``histories`` maps a name (e.g. ``"LSTM"``) to a history with validation entries.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9.5, 3.3), constrained_layout=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(
+        1, 2, figsize=(9.5, 3.3), constrained_layout=True
+    )
     for name, hist in histories.items():
         ax_loss.plot(hist.epoch, hist.train_loss, marker=".", label=name)
         val = [np.nan if v is None else v for v in hist.val_acc]

@@ -37,7 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-REDIRECT = re.compile(r'http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE)
+REDIRECT = re.compile(
+    r'http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
+)
 RAW_TEX = re.compile(r"\\begin\{|\\end\{|\\frac\{|\\mathbf\{|\$\$")
 
 # Text of the page without code, scripts and typeset math: where raw TeX must not appear.
@@ -133,12 +135,15 @@ def check_print(page) -> tuple[dict, int]:
     page.set_viewport_size({"width": PRINT_WIDTH, "height": 1000})
     page.emulate_media(media="print")
     page.wait_for_function(
-        "([w]) => document.documentElement.clientWidth <= w && matchMedia('print').matches", arg=[PRINT_WIDTH]
+        "([w]) => document.documentElement.clientWidth <= w && matchMedia('print').matches",
+        arg=[PRINT_WIDTH],
     )
     # with the stylesheet first: re-enabling a disabled one takes effect only later
     result = page.evaluate(PRINT_JS, [PRINT_STYLESHEET, False])
     without = page.evaluate(PRINT_JS, [PRINT_STYLESHEET, True])
-    page.evaluate(PRINT_JS, [PRINT_STYLESHEET, False])  # enabled again for what follows
+    page.evaluate(
+        PRINT_JS, [PRINT_STYLESHEET, False]
+    )  # enabled again for what follows
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 900})
     return result, len(without["clipped"])
@@ -146,7 +151,10 @@ def check_print(page) -> tuple[dict, int]:
 
 def check_site(build: Path) -> int:
     html_pages = sorted(
-        p for p in build.rglob("*.html") if not {"_static", "_sources", "_images"} & set(p.relative_to(build).parts)
+        p
+        for p in build.rglob("*.html")
+        if not {"_static", "_sources", "_images"}
+        & set(p.relative_to(build).parts)
     )
     if not html_pages:
         print(f"no HTML pages under {build}: build the book first")
@@ -156,55 +164,96 @@ def check_site(build: Path) -> int:
     shots.mkdir(parents=True)
     failures: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
         for path in html_pages:
             name = str(path.relative_to(build))
             redirect = REDIRECT.search(path.read_text(encoding="utf-8"))
             if redirect:  # index.html only forwards to the landing page
                 target = (path.parent / redirect.group(1)).resolve()
-                print(f"{'ok' if target.exists() else 'FAIL':4} {name}: redirects to {redirect.group(1)}")
+                print(
+                    f"{'ok' if target.exists() else 'FAIL':4} {name}: redirects to {redirect.group(1)}"
+                )
                 if not target.exists():
-                    failures.append(f"{name}: redirect target {redirect.group(1)} is missing")
+                    failures.append(
+                        f"{name}: redirect target {redirect.group(1)} is missing"
+                    )
                 continue
             problems: list[str] = []
-            context = browser.new_context(viewport={"width": DESKTOP_WIDTH, "height": 900})
+            context = browser.new_context(
+                viewport={"width": DESKTOP_WIDTH, "height": 900}
+            )
             page = context.new_page()
 
             def route(r, problems=problems):
                 if r.request.url.startswith(("file://", "about:")):
                     r.continue_()
                 else:
-                    problems.append(f"request left the machine: {r.request.url[:120]}")
+                    problems.append(
+                        f"request left the machine: {r.request.url[:120]}"
+                    )
                     r.abort()
 
             # data: and blob: URLs (e.g. the frames of an embedded animation) never leave the
             # machine, and Playwright cannot continue() them: leave them out of the route
-            page.route(lambda url: not url.startswith(("data:", "blob:")), route)
-            page.on("requestfailed", lambda req, p=problems: p.append(f"failed to load {req.url[:120]}"))
-            page.on("pageerror", lambda err, p=problems: p.append(f"script error: {str(err)[:200]}"))
+            page.route(
+                lambda url: not url.startswith(("data:", "blob:")), route
+            )
+            page.on(
+                "requestfailed",
+                lambda req, p=problems: p.append(
+                    f"failed to load {req.url[:120]}"
+                ),
+            )
+            page.on(
+                "pageerror",
+                lambda err, p=problems: p.append(
+                    f"script error: {str(err)[:200]}"
+                ),
+            )
             page.goto(path.as_uri(), wait_until="load")
-            page.evaluate("() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+            page.evaluate(
+                "() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')"
+            )
             page.wait_for_load_state("networkidle")
-            page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+            page.evaluate(
+                "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+            )
             math = page.evaluate(MATH_JS)
             widgets = {"total": 0, "empty": 0}
-            for _ in range(40):  # the widget manager renders asynchronously: wait up to 20 s
+            for _ in range(
+                40
+            ):  # the widget manager renders asynchronously: wait up to 20 s
                 widgets = page.evaluate(WIDGETS_JS)
                 if widgets["empty"] == 0:
                     break
                 page.wait_for_timeout(500)
-            page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=20000)
+            page.wait_for_function(
+                "() => Array.from(document.images).every(i => i.complete)",
+                timeout=20000,
+            )
             raw = RAW_TEX.findall(page.evaluate(PROSE_TEXT_JS))
             if raw:
-                problems.append(f"raw TeX left in the text: {sorted(set(raw))}")
+                problems.append(
+                    f"raw TeX left in the text: {sorted(set(raw))}"
+                )
             if math["typeset"] < math["total"]:
-                problems.append(f"{math['total'] - math['typeset']} of {math['total']} equations not typeset")
+                problems.append(
+                    f"{math['total'] - math['typeset']} of {math['total']} equations not typeset"
+                )
             broken = page.evaluate(IMAGES_JS)
             if broken:
-                problems.append(f"{len(broken)} image(s) did not load: {broken[:3]}")
+                problems.append(
+                    f"{len(broken)} image(s) did not load: {broken[:3]}"
+                )
             if widgets["empty"]:
-                problems.append(f"{widgets['empty']} of {widgets['total']} widget areas are empty")
-            shot = shots / (name.replace("/", "__").removesuffix(".html") + ".png")
+                problems.append(
+                    f"{widgets['empty']} of {widgets['total']} widget areas are empty"
+                )
+            shot = shots / (
+                name.replace("/", "__").removesuffix(".html") + ".png"
+            )
             # a long chapter is a 30,000 px image: on a loaded 2-core machine that takes over 30 s
             page.screenshot(path=str(shot), full_page=True, timeout=120_000)
             n_images = page.evaluate("() => document.images.length")
@@ -242,5 +291,7 @@ def check_site(build: Path) -> int:
 
 
 if __name__ == "__main__":
-    build_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html").resolve()
+    build_dir = Path(
+        sys.argv[1] if len(sys.argv) > 1 else "_build/html"
+    ).resolve()
     raise SystemExit(check_site(build_dir))

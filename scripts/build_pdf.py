@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def toc_titles(root: Path = ROOT) -> list[str]:
     """The first ``# `` heading of every page in _toc.yml, in book order (the root page first)."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    files = [toc["root"]] + [
+        ch["file"] for part in toc["parts"] for ch in part["chapters"]
+    ]
     titles = []
     for name in files:
         for suffix in (".md", ".ipynb"):
@@ -40,12 +42,18 @@ def toc_titles(root: Path = ROOT) -> list[str]:
             if path.is_file():
                 break
         else:
-            raise FileNotFoundError(f"_toc.yml lists {name}, but there is no {name}.md or {name}.ipynb")
+            raise FileNotFoundError(
+                f"_toc.yml lists {name}, but there is no {name}.md or {name}.ipynb"
+            )
         if suffix == ".md":
             text = path.read_text(encoding="utf-8")
         else:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+            text = "\n".join(
+                "".join(c["source"])
+                for c in cells
+                if c["cell_type"] == "markdown"
+            )
         heading = re.search(r"^# (.+)$", text, re.M)
         if heading is None:
             raise ValueError(f"{path.relative_to(root)} has no '# ' title")
@@ -62,25 +70,42 @@ def missing_titles(pdf: Path, titles: list[str]) -> list[str]:
     """The titles that ``pdftotext`` does not find in ``pdf``."""
     exe = shutil.which("pdftotext")
     if exe is None:
-        raise RuntimeError("pdftotext is missing: install Debian's poppler-utils (scripts/check.sh does)")
-    text = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        raise RuntimeError(
+            "pdftotext is missing: install Debian's poppler-utils (scripts/check.sh does)"
+        )
+    text = subprocess.run(
+        [exe, "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     plain = _plain(text)
-    return [t for t in titles if _plain(re.sub(r"[`*_$\\]", "", t)) not in plain]
+    return [
+        t for t in titles if _plain(re.sub(r"[`*_$\\]", "", t)) not in plain
+    ]
 
 
 def print_pdf(page_path: Path, pdf: Path) -> dict:
     """Print ``page_path`` (an HTML file) to ``pdf`` on A4; return what was rendered."""
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        browser = pw.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(
+            viewport={"width": 1280, "height": 900}
+        ).new_page()
         page.set_default_timeout(300_000)  # the whole book is one large page
 
         def route(r):
-            if r.request.url.startswith(("file://", "data:", "blob:", "about:")):
+            if r.request.url.startswith(
+                ("file://", "data:", "blob:", "about:")
+            ):
                 r.continue_()
             else:
-                problems.append(f"request left the machine: {r.request.url[:120]}")
+                problems.append(
+                    f"request left the machine: {r.request.url[:120]}"
+                )
                 r.abort()
 
         page.route("**/*", route)
@@ -90,24 +115,39 @@ def print_pdf(page_path: Path, pdf: Path) -> dict:
         errors: set[str] = set()
         page.on("pageerror", lambda err: errors.add(str(err)[:200]))
         page.goto(page_path.as_uri(), wait_until="load")
-        page.evaluate("() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+        page.evaluate(
+            "() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')"
+        )
         page.wait_for_load_state("networkidle")
-        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
-        for _ in range(60):  # the widget manager renders asynchronously: wait up to 30 s
+        page.evaluate(
+            "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+        )
+        for _ in range(
+            60
+        ):  # the widget manager renders asynchronously: wait up to 30 s
             if page.evaluate(WIDGETS_JS)["empty"] == 0:
                 break
             page.wait_for_timeout(500)
-        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+        page.wait_for_function(
+            "() => Array.from(document.images).every(i => i.complete)"
+        )
         math = page.evaluate(MATH_JS)
         if math["typeset"] < math["total"]:
-            problems.append(f"{math['total'] - math['typeset']} of {math['total']} equations not typeset")
+            problems.append(
+                f"{math['total'] - math['typeset']} of {math['total']} equations not typeset"
+            )
         widgets = page.evaluate(WIDGETS_JS)
         page.emulate_media(media="print")
         pdf.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(pdf),
             format="A4",
-            margin={"top": "1cm", "bottom": "1cm", "left": "1cm", "right": "1cm"},
+            margin={
+                "top": "1cm",
+                "bottom": "1cm",
+                "left": "1cm",
+                "right": "1cm",
+            },
             print_background=True,
         )
         browser.close()
@@ -115,15 +155,23 @@ def print_pdf(page_path: Path, pdf: Path) -> dict:
         print(f"note: script error on the one-page build: {error}")
     if problems:
         raise RuntimeError("; ".join(problems[:5]))
-    return {"bytes": pdf.stat().st_size, "equations": math["total"], "widgets": widgets}
+    return {
+        "bytes": pdf.stat().st_size,
+        "equations": math["total"],
+        "widgets": widgets,
+    }
 
 
 def main(argv: list[str]) -> int:
     build = Path(argv[0] if argv else "_build/singlehtml").resolve()
-    pdf = Path(argv[1] if len(argv) > 1 else "_build/pdf/rnntutor.pdf").resolve()
+    pdf = Path(
+        argv[1] if len(argv) > 1 else "_build/pdf/rnntutor.pdf"
+    ).resolve()
     index = build / "index.html"
     if not index.is_file():
-        print(f"no {index}: build the one-page book first (bash scripts/build_pdf.sh)")
+        print(
+            f"no {index}: build the one-page book first (bash scripts/build_pdf.sh)"
+        )
         return 1
     redirect = REDIRECT.search(index.read_text(encoding="utf-8"))
     if redirect:  # Jupyter Book's index.html forwards to the root page, which holds the whole book
@@ -133,7 +181,9 @@ def main(argv: list[str]) -> int:
         shutil.copyfile(build / redirect.group(1), index)
     start = time.perf_counter()
     info = print_pdf(index, pdf)
-    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True
+    ).stdout
     n_pages = re.search(r"^Pages:\s+(\d+)", pages, re.M)
     print(
         f"printed {pdf} ({info['bytes'] / 1e6:.1f} MB, {n_pages.group(1) if n_pages else '?'} pages, "
@@ -145,7 +195,9 @@ def main(argv: list[str]) -> int:
     for title in titles:
         print(f"{'FAIL' if title in missing else 'ok':4} {title}")
     if missing:
-        print(f"PDF check: {len(missing)} of {len(titles)} titles missing from the PDF's text")
+        print(
+            f"PDF check: {len(missing)} of {len(titles)} titles missing from the PDF's text"
+        )
         return 1
     print(f"PDF check: all {len(titles)} titles are in the PDF")
     return 0

@@ -33,19 +33,30 @@ MNIST5K = {
 PROVENANCE = {
     "lstm_pixels_mean_mnist5k": {**MNIST5K, "binarization": None},
     "lstm_permuted_last_mnist5k": {**MNIST5K, "binarization": None},
-    "row_lstm_mnist5k": {**MNIST5K, "binarization": {"method": "threshold", "threshold": 0.5}},
+    "row_lstm_mnist5k": {
+        **MNIST5K,
+        "binarization": {"method": "threshold", "threshold": 0.5},
+    },
 }
 
 
 def _old_payload(path: Path, record: dict):
     """Verify ``path`` against its record's sha256 and return (model, metrics) from the old format."""
     if checkpoint.file_sha256(path) != record["sha256"]:
-        raise SystemExit(f"{path} does not match the sha256 in its record: not converted")
+        raise SystemExit(
+            f"{path} does not match the sha256 in its record: not converted"
+        )
     payload = torch.load(path, map_location="cpu", weights_only=True)
-    if payload.get("format") == checkpoint.FORMAT:  # version 1: digest-checked classifier
-        model, _, metrics = checkpoint.load_checkpoint(path, sha256=record["sha256"])
+    if (
+        payload.get("format") == checkpoint.FORMAT
+    ):  # version 1: digest-checked classifier
+        model, _, metrics = checkpoint.load_checkpoint(
+            path, sha256=record["sha256"]
+        )
         return model, metrics
-    if payload.get("format") == "rnntutor-generation":  # no digest of its own: the record's sha256 vouches
+    if (
+        payload.get("format") == "rnntutor-generation"
+    ):  # no digest of its own: the record's sha256 vouches
         model = checkpoint.model_class(payload["model"])(**payload["config"])
         model.load_state_dict(payload["state_dict"], strict=True)
         return model, dict(record["metrics"])
@@ -54,13 +65,21 @@ def _old_payload(path: Path, record: dict):
 
 def convert(name: str) -> bool:
     """Convert one shipped checkpoint; return whether the file changed."""
-    pt, js = checkpoint.SHIPPED_DIR / f"{name}.pt", checkpoint.SHIPPED_DIR / f"{name}.json"
+    pt, js = (
+        checkpoint.SHIPPED_DIR / f"{name}.pt",
+        checkpoint.SHIPPED_DIR / f"{name}.json",
+    )
     record = json.loads(js.read_text())
-    if torch.load(pt, map_location="cpu", weights_only=True).get("version") == checkpoint.VERSION:
+    if (
+        torch.load(pt, map_location="cpu", weights_only=True).get("version")
+        == checkpoint.VERSION
+    ):
         return False
     model, metrics = _old_payload(pt, record)
     old_sha = record["sha256"]
-    checkpoint.save_checkpoint(pt, model, metrics=metrics, data=PROVENANCE[name])
+    checkpoint.save_checkpoint(
+        pt, model, metrics=metrics, data=PROVENANCE[name]
+    )
     record["sha256"] = checkpoint.file_sha256(pt)
     if "size_bytes" in record:
         record["size_bytes"] = pt.stat().st_size
@@ -72,7 +91,9 @@ def convert(name: str) -> bool:
 
 def main() -> int:
     for name in PROVENANCE:
-        print(f"{name}: {'converted' if convert(name) else 'already version 2'}")
+        print(
+            f"{name}: {'converted' if convert(name) else 'already version 2'}"
+        )
     return 0
 
 

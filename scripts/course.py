@@ -60,8 +60,14 @@ def tags(cell) -> list[str]:
 def chapters(root: Path = ROOT) -> list[Path]:
     """The notebooks of the book, in the order of _toc.yml."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [ch["file"] for part in toc.get("parts", []) for ch in part.get("chapters", [])]
-    return [root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()]
+    files = [
+        ch["file"]
+        for part in toc.get("parts", [])
+        for ch in part.get("chapters", [])
+    ]
+    return [
+        root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()
+    ]
 
 
 def checker_call(source: str) -> str:
@@ -70,15 +76,30 @@ def checker_call(source: str) -> str:
     keep = [
         node
         for node in tree.body
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+        if not isinstance(
+            node,
+            (
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+                ast.ClassDef,
+                ast.Import,
+                ast.ImportFrom,
+            ),
+        )
     ]
     return "\n".join(ast.unparse(node) for node in keep)
 
 
 def solution_code(cell) -> str | None:
     """The ```python block of a solution markdown cell (None for a model answer in prose)."""
-    blocks = CODE_BLOCK.findall(cell.source) if cell.cell_type == "markdown" else []
-    return "\n".join(block.rstrip() + "\n" for block in blocks) if blocks else None
+    blocks = (
+        CODE_BLOCK.findall(cell.source) if cell.cell_type == "markdown" else []
+    )
+    return (
+        "\n".join(block.rstrip() + "\n" for block in blocks)
+        if blocks
+        else None
+    )
 
 
 def exercises(path: Path) -> list[Exercise]:
@@ -92,12 +113,29 @@ def exercises(path: Path) -> list[Exercise]:
         for later in nb.cells[i + 1 :]:
             if later.cell_type == "code" and EXERCISE in tags(later):
                 break
-            if SOLUTION in tags(later) and (solution := solution_code(later)) is not None:
+            if (
+                SOLUTION in tags(later)
+                and (solution := solution_code(later)) is not None
+            ):
                 break
         if solution is None:
-            raise ValueError(f"{path.name}: exercise cell {i} has no solution cell with a ```python block after it")
-        points = int(cell.metadata.get("rnntutor", {}).get("points", DEFAULT_POINTS))
-        found.append(Exercise(path.stem, len(found) + 1, i, cell.source, checker_call(cell.source), solution, points))
+            raise ValueError(
+                f"{path.name}: exercise cell {i} has no solution cell with a ```python block after it"
+            )
+        points = int(
+            cell.metadata.get("rnntutor", {}).get("points", DEFAULT_POINTS)
+        )
+        found.append(
+            Exercise(
+                path.stem,
+                len(found) + 1,
+                i,
+                cell.source,
+                checker_call(cell.source),
+                solution,
+                points,
+            )
+        )
     return found
 
 
@@ -137,20 +175,32 @@ def build_handout(out: Path, root: Path = ROOT) -> Path:
         "each notebook installs the companion package where it is missing.\n\n"
         + "".join(f"- {name}\n" for name in names)
     )
-    archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)
+    archive = shutil.make_archive(
+        str(out), "zip", root_dir=out.parent, base_dir=out.name
+    )
     return Path(archive)
 
 
 def _answer_cell(exercise: Exercise):
     """The nbgrader answer cell: the stub's signature with the solution body between markers."""
-    stub_defs = {n.name: n for n in ast.parse(exercise.stub).body if isinstance(n, ast.FunctionDef)}
+    stub_defs = {
+        n.name: n
+        for n in ast.parse(exercise.stub).body
+        if isinstance(n, ast.FunctionDef)
+    }
     solution = ast.parse(exercise.solution)
     defs = [n for n in solution.body if isinstance(n, ast.FunctionDef)]
     lines = exercise.solution.splitlines()
-    if len(solution.body) == 1 and len(defs) == 1 and defs[0].name in stub_defs:
+    if (
+        len(solution.body) == 1
+        and len(defs) == 1
+        and defs[0].name in stub_defs
+    ):
         fn = defs[0]
         body_start = fn.body[0].lineno - 1
-        if isinstance(fn.body[0], ast.Expr) and isinstance(getattr(fn.body[0], "value", None), ast.Constant):
+        if isinstance(fn.body[0], ast.Expr) and isinstance(
+            getattr(fn.body[0], "value", None), ast.Constant
+        ):
             body_start = fn.body[0].end_lineno  # keep the docstring visible
         indent = re.match(r"\s*", lines[fn.body[-1].lineno - 1]).group(0)
         source = "\n".join(
@@ -160,7 +210,11 @@ def _answer_cell(exercise: Exercise):
             + [f"{indent}### END SOLUTION"]
         )
     else:
-        source = "### BEGIN SOLUTION\n" + exercise.solution.rstrip() + "\n### END SOLUTION"
+        source = (
+            "### BEGIN SOLUTION\n"
+            + exercise.solution.rstrip()
+            + "\n### END SOLUTION"
+        )
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = {
         "grade": False,
@@ -207,7 +261,9 @@ def nbgrader_notebook(path: Path):
     return nb
 
 
-def build_nbgrader(out: Path, root: Path = ROOT, only: list[str] | None = None) -> Path:
+def build_nbgrader(
+    out: Path, root: Path = ROOT, only: list[str] | None = None
+) -> Path:
     """Write an nbgrader course (``nbgrader_config.py`` and ``source/<chapter>/<chapter>.ipynb``)."""
     if out.exists():
         shutil.rmtree(out)
@@ -233,18 +289,32 @@ def build_nbgrader(out: Path, root: Path = ROOT, only: list[str] | None = None) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    handout = sub.add_parser("handout", help="student notebooks without solutions, and a zip")
-    handout.add_argument("--out", type=Path, default=ROOT / "_build" / "handout")
-    grader = sub.add_parser("nbgrader", help="an nbgrader course in its source/ layout")
-    grader.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
-    grader.add_argument("--only", nargs="*", help="chapter file stems to include (default: all)")
+    handout = sub.add_parser(
+        "handout", help="student notebooks without solutions, and a zip"
+    )
+    handout.add_argument(
+        "--out", type=Path, default=ROOT / "_build" / "handout"
+    )
+    grader = sub.add_parser(
+        "nbgrader", help="an nbgrader course in its source/ layout"
+    )
+    grader.add_argument(
+        "--out", type=Path, default=ROOT / "_build" / "nbgrader"
+    )
+    grader.add_argument(
+        "--only",
+        nargs="*",
+        help="chapter file stems to include (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.command == "handout":
         archive = build_handout(args.out)
         print(f"handout: {args.out}/ and {archive}")
     else:
         out = build_nbgrader(args.out, only=args.only)
-        print(f"nbgrader course: {out} (source/ has {len(list((out / 'source').iterdir()))} assignments)")
+        print(
+            f"nbgrader course: {out} (source/ has {len(list((out / 'source').iterdir()))} assignments)"
+        )
     return 0
 
 

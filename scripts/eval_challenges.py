@@ -59,17 +59,26 @@ def _now() -> str:
 
 def _summary(values: list[float]) -> dict:
     mean, sd = experiments.mean_sd(values)
-    return {"values": [round(v, 6) for v in values], "mean": round(mean, 6), "sd": round(sd, 6)}
+    return {
+        "values": [round(v, 6) for v in values],
+        "mean": round(mean, 6),
+        "sd": round(sd, 6),
+    }
 
 
-def adding_table(lengths, seeds, *, cells=CELLS, steps: int = 400, log=print) -> dict:
+def adding_table(
+    lengths, seeds, *, cells=CELLS, steps: int = 400, log=print
+) -> dict:
     """Yield ``(T, table)`` after each length; ``table[cell][str(T)]``: validation MSE per seed."""
     success = 0.5 * tasks.adding_baseline()
     table = {cell: {} for cell in cells}
     for T in lengths:
         for cell in cells:
             start = time.perf_counter()
-            values = [experiments.adding_run(cell, T, steps=steps, seed=s) for s in seeds]
+            values = [
+                experiments.adding_run(cell, T, steps=steps, seed=s)
+                for s in seeds
+            ]
             entry = _summary(values)
             entry["successes"] = int(sum(v < success for v in values))
             table[cell][str(T)] = entry
@@ -78,7 +87,14 @@ def adding_table(lengths, seeds, *, cells=CELLS, steps: int = 400, log=print) ->
         yield T, table
 
 
-def overfitting_table(seeds, *, configs=None, n_small: int = N_SMALL, epochs: int = EPOCHS, log=print) -> dict:
+def overfitting_table(
+    seeds,
+    *,
+    configs=None,
+    n_small: int = N_SMALL,
+    epochs: int = EPOCHS,
+    log=print,
+) -> dict:
     """``{name: {"params", "best", "last", "best_epoch", "train_acc", "val_acc"}}`` over ``seeds``."""
     configs = CONFIGS if configs is None else configs
     x, y = data.load_split("digits", "train")
@@ -90,7 +106,12 @@ def overfitting_table(seeds, *, configs=None, n_small: int = N_SMALL, epochs: in
         runs = []
         for s in seeds:
             model, h = experiments.digits_run(
-                x=x[:n_small], y=y[:n_small], val_loader=val_loader, epochs=epochs, seed=s, **kw
+                x=x[:n_small],
+                y=y[:n_small],
+                val_loader=val_loader,
+                epochs=epochs,
+                seed=s,
+                **kw,
             )
             runs.append(h)
         params = sum(p.numel() for p in model.parameters())
@@ -115,24 +136,49 @@ def _record(command: str, seeds, results_: dict, **extra) -> dict:
 
 def _write(out: Path, record: dict) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", flush=True)
+    out.write_text(
+        json.dumps(record, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}",
+        flush=True,
+    )
 
 
 def merge(records: list[dict]) -> dict:
     """Combine records of the same experiment made with different seeds into one, in seed order."""
     if not records:
         raise ValueError("merge needs at least one record")
-    keys = ("script", "lengths", "steps", "batch", "hidden", "lr", "success_threshold", "n_train", "epochs", "data")
+    keys = (
+        "script",
+        "lengths",
+        "steps",
+        "batch",
+        "hidden",
+        "lr",
+        "success_threshold",
+        "n_train",
+        "epochs",
+        "data",
+    )
     for r in records[1:]:
         for key in keys:
             if r.get(key) != records[0].get(key):
-                raise ValueError(f"records differ in {key!r}: {records[0].get(key)!r} vs {r.get(key)!r}")
-    pairs = sorted((seed, k) for k, r in enumerate(records) for seed in r["seeds"])
+                raise ValueError(
+                    f"records differ in {key!r}: {records[0].get(key)!r} vs {r.get(key)!r}"
+                )
+    pairs = sorted(
+        (seed, k) for k, r in enumerate(records) for seed in r["seeds"]
+    )
     seeds = [seed for seed, _ in pairs]
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"a seed appears in more than one record: {seeds}")
-    out = {**records[0], "seeds": seeds, "date": max(r["date"] for r in records)}
+    out = {
+        **records[0],
+        "seeds": seeds,
+        "date": max(r["date"] for r in records),
+    }
 
     def combine(path: tuple) -> dict | list:
         values = []
@@ -150,31 +196,61 @@ def merge(records: list[dict]) -> dict:
         for key, value in entry.items():
             if isinstance(value, dict):  # a summary over seeds
                 merged[name][key] = _summary(combine((name, key)))
-                if "successes" in value:  # adding problem: runs below the threshold
+                if (
+                    "successes" in value
+                ):  # adding problem: runs below the threshold
                     threshold = records[0]["success_threshold"]
-                    merged[name][key]["successes"] = int(sum(v < threshold for v in merged[name][key]["values"]))
+                    merged[name][key]["successes"] = int(
+                        sum(v < threshold for v in merged[name][key]["values"])
+                    )
             elif isinstance(value, list):  # per-seed list, e.g. best_epoch
                 merged[name][key] = combine((name, key))
             else:
                 merged[name][key] = value
     out["results"] = merged
     seeds_s = " ".join(map(str, seeds))
-    out["command"] = re.sub(r"--seeds [\d ]+?(?= --|$)", f"--seeds {seeds_s}", records[0]["command"])
-    out["note"] = "seeds run as separate processes and combined with --merge (the same numbers as one process)"
+    out["command"] = re.sub(
+        r"--seeds [\d ]+?(?= --|$)",
+        f"--seeds {seeds_s}",
+        records[0]["command"],
+    )
+    out["note"] = (
+        "seeds run as separate processes and combined with --merge (the same numbers as one process)"
+    )
     return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--experiment", choices=("adding", "overfitting", "all"), default="all")
+    parser.add_argument(
+        "--experiment", choices=("adding", "overfitting", "all"), default="all"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS), help="adding problem: T values")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument(
+        "--lengths",
+        type=int,
+        nargs="+",
+        default=list(LENGTHS),
+        help="adding problem: T values",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch.set_num_threads (default: torch's)",
+    )
     parser.add_argument("--out-dir", type=Path, default=results.FOLDER)
-    parser.add_argument("--merge", type=Path, nargs="+", help="combine these records (one per seed) and exit")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="combine these records (one per seed) and exit",
+    )
     args = parser.parse_args(argv)
     if args.merge:
-        records = [json.loads(p.read_text(encoding="utf-8")) for p in args.merge]
+        records = [
+            json.loads(p.read_text(encoding="utf-8")) for p in args.merge
+        ]
         _write(args.out_dir / args.merge[0].name, merge(records))
         return 0
     if args.threads:
@@ -184,8 +260,15 @@ def main(argv=None) -> int:
     if args.experiment in ("overfitting", "all"):
         table = overfitting_table(args.seeds)
         command = f"python scripts/eval_challenges.py --experiment overfitting --seeds {seeds}{threads}"
-        extra = dict(n_train=N_SMALL, epochs=EPOCHS, data="digits (sklearn 8x8), rows, T = 8; val = test split")
-        _write(args.out_dir / "challenges_overfitting.json", _record(command, args.seeds, table, **extra))
+        extra = dict(
+            n_train=N_SMALL,
+            epochs=EPOCHS,
+            data="digits (sklearn 8x8), rows, T = 8; val = test split",
+        )
+        _write(
+            args.out_dir / "challenges_overfitting.json",
+            _record(command, args.seeds, table, **extra),
+        )
     if args.experiment in ("adding", "all"):
         lengths = sorted(set(args.lengths))
         for T, table in adding_table(lengths, args.seeds):
@@ -194,7 +277,10 @@ def main(argv=None) -> int:
                        f"--lengths {' '.join(map(str, done))}{threads}")  # fmt: skip
             extra = dict(lengths=done, steps=400, batch=64, hidden=32, lr=0.01,
                          success_threshold=round(0.5 * tasks.adding_baseline(), 6))  # fmt: skip
-            _write(args.out_dir / "challenges_adding.json", _record(command, args.seeds, table, **extra))
+            _write(
+                args.out_dir / "challenges_adding.json",
+                _record(command, args.seeds, table, **extra),
+            )
     return 0
 
 

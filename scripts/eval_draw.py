@@ -32,17 +32,28 @@ from rnntutor.results import path as result_path
 def summary(values: list[float]) -> dict:
     """Mean, sample sd (0 for one value) and n of ``values``."""
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": round(statistics.fmean(values), 3), "sd": round(sd, 3), "n": len(values)}
+    return {
+        "mean": round(statistics.fmean(values), 3),
+        "sd": round(sd, 3),
+        "n": len(values),
+    }
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("checkpoints", nargs="+")
     p.add_argument("--k", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default=str(result_path("draw_mnist5k")))
-    p.add_argument("--evaluate", action="store_true", help="re-evaluate instead of reading each run's record")
+    p.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="re-evaluate instead of reading each run's record",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(args.threads)
@@ -53,15 +64,26 @@ def main(argv=None) -> int:
         record = json.loads(Path(ckpt).with_suffix(".json").read_text())
         if args.evaluate:
             start = time.time()
-            neg_elbo = float(-model.elbo(test_x, seed=args.seed).double().mean())
-            iw = float(-model.log_prob(test_x, k=args.k, seed=args.seed).double().mean())
+            neg_elbo = float(
+                -model.elbo(test_x, seed=args.seed).double().mean()
+            )
+            iw = float(
+                -model.log_prob(test_x, k=args.k, seed=args.seed)
+                .double()
+                .mean()
+            )
             seconds = round(time.time() - start, 1)
         else:
-            neg_elbo, iw = record["metrics"]["test_neg_elbo_nats"], record["metrics"]["test_iw_nll_nats"]
+            neg_elbo, iw = (
+                record["metrics"]["test_neg_elbo_nats"],
+                record["metrics"]["test_iw_nll_nats"],
+            )
             seconds = None
         runs.append(
             {
-                "variant": "attention" if config["attention"] else "no attention",
+                "variant": "attention"
+                if config["attention"]
+                else "no attention",
                 "seed": record["seed"],
                 "checkpoint": Path(ckpt).name,
                 "command": record["command"],
@@ -75,18 +97,26 @@ def main(argv=None) -> int:
                 "eval_seconds": seconds,
             }
         )
-        print(f"{runs[-1]['variant']:<13} seed {record['seed']}: -ELBO {neg_elbo:.2f}, IW-NLL {iw:.2f}", flush=True)
+        print(
+            f"{runs[-1]['variant']:<13} seed {record['seed']}: -ELBO {neg_elbo:.2f}, IW-NLL {iw:.2f}",
+            flush=True,
+        )
     variants = {}
     for name in ("attention", "no attention"):
         mine = [r for r in runs if r["variant"] == name]
         if mine:
             variants[name] = {
-                "test_neg_elbo_nats": summary([r["test_neg_elbo_nats"] for r in mine]),
-                "test_iw_nll_nats": summary([r["test_iw_nll_nats"] for r in mine]),
+                "test_neg_elbo_nats": summary(
+                    [r["test_neg_elbo_nats"] for r in mine]
+                ),
+                "test_iw_nll_nats": summary(
+                    [r["test_iw_nll_nats"] for r in mine]
+                ),
             }
     row = shipped_record("row_lstm_mnist5k")
     record = {
-        "command": "python scripts/eval_draw.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python scripts/eval_draw.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.date.today().isoformat(),
         "machine": {
             "device": "cpu",
@@ -103,9 +133,15 @@ def main(argv=None) -> int:
         "runs": runs,
         "variants": variants,
         "row_lstm_exact_nll_nats": row["metrics"]["test_nll_nats_threshold"],
-        "published": {"DRAW no attention (full MNIST)": 87.40, "DRAW attention (full MNIST)": 80.97},
+        "published": {
+            "DRAW no attention (full MNIST)": 87.40,
+            "DRAW attention (full MNIST)": 80.97,
+        },
     }
-    Path(args.out).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    Path(args.out).write_text(
+        json.dumps(record, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     print(json.dumps(variants, indent=1))
     return 0
 

@@ -39,7 +39,9 @@ DIGITS_SETTINGS = {
     "FVSBN": dict(epochs=30, lr=0.01),
     "pixel LSTM": dict(epochs=40, lr=0.01),
     "Row LSTM": dict(epochs=15, lr=0.01),
-    "Diagonal BiLSTM": dict(epochs=18, lr=0.01, lr_decay=0.88),  # about 25 s on one CPU thread
+    "Diagonal BiLSTM": dict(
+        epochs=18, lr=0.01, lr_decay=0.88
+    ),  # about 25 s on one CPU thread
 }  # the notebook's settings
 
 
@@ -51,7 +53,9 @@ def digits_models() -> dict:
         "FVSBN": FVSBN((8, 8)),
         "pixel LSTM": PixelLSTM((8, 8), hidden=64),
         "Row LSTM": RowLSTM((8, 8), hidden=32, pixel_bias=True),
-        "Diagonal BiLSTM": DiagonalBiLSTM((8, 8), hidden=40, num_layers=2, pixel_bias=True),
+        "Diagonal BiLSTM": DiagonalBiLSTM(
+            (8, 8), hidden=40, num_layers=2, pixel_bias=True
+        ),
     }
 
 
@@ -59,14 +63,24 @@ def digits_targets() -> dict:
     x_train = binarize(load_split("digits", "train", seed=0)[0], 0.5)
     x_test = binarize(load_split("digits", "test", seed=0)[0], 0.5)
     models = digits_models()
-    out = {"independent Bernoulli": float(-models["independent Bernoulli"].fit_mle(x_train).log_prob(x_test).mean())}
+    out = {
+        "independent Bernoulli": float(
+            -models["independent Bernoulli"]
+            .fit_mle(x_train)
+            .log_prob(x_test)
+            .mean()
+        )
+    }
     for name, kw in DIGITS_SETTINGS.items():
         model = models[name]
         seed_everything(0)
         start = time.perf_counter()
         train_generator(model, x_train, seed=0, **kw)
         out[name] = float(-model.log_prob(x_test).mean())
-        print(f"  digits {name:<22} test NLL {out[name]:6.2f} nats  ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"  digits {name:<22} test NLL {out[name]:6.2f} nats  ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     return out
 
 
@@ -85,18 +99,27 @@ def mnist5k_targets() -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(1)
-    print("1. 8x8 digits, threshold 0.5, load_split seed 0 (1,438 / 359), NLL in nats per image")
+    print(
+        "1. 8x8 digits, threshold 0.5, load_split seed 0 (1,438 / 359), NLL in nats per image"
+    )
     digits = digits_targets()
     best = min(digits, key=digits.get)
     ok1 = digits[best] <= 17.0
     for name, v in digits.items():
-        print(f"  {name:<24} {v:6.2f} nats  {v / (64 * math.log(2)):.3f} bits/dim")
-    print(f"  target: best test NLL <= 17.0 nats -> {best} {digits[best]:.2f}: {'MET' if ok1 else 'NOT MET'}")
+        print(
+            f"  {name:<24} {v:6.2f} nats  {v / (64 * math.log(2)):.3f} bits/dim"
+        )
+    print(
+        f"  target: best test NLL <= 17.0 nats -> {best} {digits[best]:.2f}: {'MET' if ok1 else 'NOT MET'}"
+    )
     print("2. shipped Row LSTM on mnist5k test (1,000 images)")
     mnist = mnist5k_targets()
     ok2 = mnist["threshold_0.5"] <= 75.0
@@ -104,15 +127,32 @@ def main(argv=None) -> int:
         f"  threshold 0.5:           {mnist['threshold_0.5']:.2f} nats "
         f"({mnist['threshold_0.5'] / (784 * math.log(2)):.4f} bits/dim; recorded {mnist['recorded_threshold_0.5']})"
     )
-    print(f"  stochastic (seed 0):     {mnist['stochastic_seed0']:.2f} nats (model trained on threshold-0.5 data)")
-    print(f"  target: <= 75 nats with threshold 0.5: {'MET' if ok2 else 'NOT MET'}")
-    print("3. full MNIST, stochastic binarization, GPU: NOT RUN by this script. The development machine has no")
-    print("   GPU and no internet (full MNIST cannot be downloaded there), so there is no number to compare")
-    print("   with PixelRNN's 80.54 nats (Row LSTM, stochastically binarized full MNIST).")
+    print(
+        f"  stochastic (seed 0):     {mnist['stochastic_seed0']:.2f} nats (model trained on threshold-0.5 data)"
+    )
+    print(
+        f"  target: <= 75 nats with threshold 0.5: {'MET' if ok2 else 'NOT MET'}"
+    )
+    print(
+        "3. full MNIST, stochastic binarization, GPU: NOT RUN by this script. The development machine has no"
+    )
+    print(
+        "   GPU and no internet (full MNIST cannot be downloaded there), so there is no number to compare"
+    )
+    print(
+        "   with PixelRNN's 80.54 nats (Row LSTM, stochastically binarized full MNIST)."
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
-                {"digits": digits, "mnist5k": mnist, "digits_target_met": ok1, "mnist5k_target_met": ok2}, f, indent=2
+                {
+                    "digits": digits,
+                    "mnist5k": mnist,
+                    "digits_target_met": ok1,
+                    "mnist5k_target_met": ok2,
+                },
+                f,
+                indent=2,
             )
     return 0 if ok1 and ok2 else 1
 

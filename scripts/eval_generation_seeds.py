@@ -78,12 +78,29 @@ def merge(paths, out: Path) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--models", nargs="+", default=list(MODEL_NAMES), help="some of the chapter's models")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (1: the chapter's setting)")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=list(MODEL_NAMES),
+        help="some of the chapter's models",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1: the chapter's setting)",
+    )
     p.add_argument("--out", default=str(results.path("generation_digits")))
-    p.add_argument("--merge", nargs="+", help="merge these files (one seed each) into --out, then stop")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        help="merge these files (one seed each) into --out, then stop",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     out = Path(args.out)
@@ -92,11 +109,15 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     log = lambda line: print(line, flush=True)  # noqa: E731
     per_seed = {s: train_digits(s, args.models, log=log) for s in args.seeds}
-    command = "python scripts/eval_generation_seeds.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python scripts/eval_generation_seeds.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
     rec = record(per_seed, command.strip(), args.threads)
     out.write_text(json.dumps(rec, indent=2) + "\n")
     for name, row in rec["models"].items():
-        print(f"{name:<16} test NLL {row['test_mean']:6.2f} ± {row['test_sd']:.2f} nats over seeds {rec['seeds']}")
+        print(
+            f"{name:<16} test NLL {row['test_mean']:6.2f} ± {row['test_sd']:.2f} nats over seeds {rec['seeds']}"
+        )
     print(f"wrote {out}")
     return 0
 

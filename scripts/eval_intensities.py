@@ -54,20 +54,29 @@ def merge(paths, out) -> int:
     first = records[0]
     for path, r in zip(paths, records, strict=True):
         if r["recipe"] != first["recipe"] or r["data"] != first["data"]:
-            raise SystemExit(f"{path} was made with another recipe or data: {r['recipe']} vs {first['recipe']}")
+            raise SystemExit(
+                f"{path} was made with another recipe or data: {r['recipe']} vs {first['recipe']}"
+            )
     merged = {**first, "models": {}}
     merged["command"] = [r["command"] for r in records]
     for r in records:
         merged["models"].update(r["models"])
     Path(out).write_text(json.dumps(merged, indent=1) + "\n")
     for name, r in merged["models"].items():
-        print(f"{name:<16} {r['parameters']:>6} params  {r['mean']:.3f} +- {r['sd']} bits/dim ({len(r['runs'])} seeds)")
+        print(
+            f"{name:<16} {r['parameters']:>6} params  {r['mean']:.3f} +- {r['sd']} bits/dim ({len(r['runs'])} seeds)"
+        )
     return 0
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(RESULTS_DIR / "intensities_digits17.json"))
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out", default=str(RESULTS_DIR / "intensities_digits17.json")
+    )
     p.add_argument("--models", nargs="+", default=list(MATCHED))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=6)
@@ -75,22 +84,37 @@ def main(argv=None) -> int:
     p.add_argument("--lr-decay", type=float, default=0.85)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--merge", nargs="+", help="merge these result files (one model each) into --out, then stop")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        help="merge these result files (one model each) into --out, then stop",
+    )
     args = p.parse_args(argv)
     if args.merge:
         return merge(args.merge, args.out)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(args.threads)
-    x_train = quantize(load_split("digits", "train", seed=0)[0], LEVELS)  # (1438, 8, 8) levels 0..16
-    x_test = quantize(load_split("digits", "test", seed=0)[0], LEVELS)  # (359, 8, 8)
+    x_train = quantize(
+        load_split("digits", "train", seed=0)[0], LEVELS
+    )  # (1438, 8, 8) levels 0..16
+    x_test = quantize(
+        load_split("digits", "test", seed=0)[0], LEVELS
+    )  # (359, 8, 8)
     baseline = IndependentCategorical((8, 8), LEVELS).fit_mle(x_train)
     record = {
-        "command": "python scripts/eval_intensities.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python scripts/eval_intensities.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "data": "scikit-learn 8x8 digits, 17 levels (0..16), load_split('digits', seed=0): 1,438 train / 359 test",
-        "recipe": {k: v for k, v in vars(args).items() if k not in ("out", "models", "seeds")},
+        "recipe": {
+            k: v
+            for k, v in vars(args).items()
+            if k not in ("out", "models", "seeds")
+        },
         "metric": "exact test NLL in bits per dimension (per pixel), 17-way softmax per pixel",
         "uniform_bits_per_dim": round(math.log2(LEVELS), 4),
-        "independent_bits_per_dim": round(float(baseline.nll_bits_per_dim(x_test).mean()), 4),
+        "independent_bits_per_dim": round(
+            float(baseline.nll_bits_per_dim(x_test).mean()), 4
+        ),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "machine": f"{platform.machine()} CPU, {args.threads} thread(s)",
@@ -104,7 +128,9 @@ def main(argv=None) -> int:
             curve = []
 
             def on_epoch(epoch, m, curve=curve):
-                curve.append(round(float(m.nll_bits_per_dim(x_test).mean()), 4))
+                curve.append(
+                    round(float(m.nll_bits_per_dim(x_test).mean()), 4)
+                )
 
             start = time.perf_counter()
             train_generator(
@@ -130,7 +156,9 @@ def main(argv=None) -> int:
                     "seconds": round(seconds, 1),
                 }
             )
-            print(f"{name:<16} seed {seed}: test {curve[-1]:.4f} bits/dim, train {train_bits:.4f} ({seconds:.0f} s)")
+            print(
+                f"{name:<16} seed {seed}: test {curve[-1]:.4f} bits/dim, train {train_bits:.4f} ({seconds:.0f} s)"
+            )
             tests = [r["test_bits_per_dim"] for r in runs]
             record["models"][name] = {
                 "class": MATCHED[name][0].__name__,
@@ -138,12 +166,16 @@ def main(argv=None) -> int:
                 "parameters": count_parameters(model),
                 "runs": runs,
                 "mean": round(float(np.mean(tests)), 4),
-                "sd": round(float(np.std(tests, ddof=1)), 4) if len(tests) > 1 else None,
+                "sd": round(float(np.std(tests, ddof=1)), 4)
+                if len(tests) > 1
+                else None,
             }
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_text(json.dumps(record, indent=1) + "\n")
     for name, r in record["models"].items():
-        print(f"{name:<16} {r['parameters']:>6} params  {r['mean']:.3f} +- {r['sd']} bits/dim")
+        print(
+            f"{name:<16} {r['parameters']:>6} params  {r['mean']:.3f} +- {r['sd']} bits/dim"
+        )
     return 0
 
 

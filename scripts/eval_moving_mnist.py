@@ -33,7 +33,11 @@ from rnntutor.sequences.pretrained import CHECKPOINT_DIR
 def _round(rec: dict) -> dict:
     out = {}
     for k, v in rec.items():
-        out[k] = [round(x, 4) for x in v] if isinstance(v, list) else (round(v, 4) if isinstance(v, float) else v)
+        out[k] = (
+            [round(x, 4) for x in v]
+            if isinstance(v, list)
+            else (round(v, 4) if isinstance(v, float) else v)
+        )
     return out
 
 
@@ -42,8 +46,16 @@ def main(argv=None) -> None:
     ap.add_argument("--name", default="convlstm_moving_mnist")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--test-n", type=int, default=32)
-    ap.add_argument("--curve", default=None, help="the training log (JSON lines) to store in the record")
-    ap.add_argument("--standard", action="store_true", help="also evaluate the cached mnist_test_seq.npy")
+    ap.add_argument(
+        "--curve",
+        default=None,
+        help="the training log (JSON lines) to store in the record",
+    )
+    ap.add_argument(
+        "--standard",
+        action="store_true",
+        help="also evaluate the cached mnist_test_seq.npy",
+    )
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -61,7 +73,10 @@ def main(argv=None) -> None:
         "mean frame": MeanFrame(),
         "blank frame": BlankFrame(),
     }
-    results = {name: _round(evaluate_predictor(m, frames, 10, ssim=True)) for name, m in models.items()}
+    results = {
+        name: _round(evaluate_predictor(m, frames, 10, ssim=True))
+        for name, m in models.items()
+    }
     small = _round(evaluate_predictor(model, frames[: args.test_n], 10))
     record = {
         "checkpoint": path.name,
@@ -73,9 +88,14 @@ def main(argv=None) -> None:
         "selected_at_step": metrics.get("step"),
         "command": "python scripts/train_moving_mnist.py "
         + " ".join(
-            f"--{k} {v}" for k, v in (("steps", metrics["training"]["steps"]), ("lr", metrics["training"]["lr"]))
+            f"--{k} {v}"
+            for k, v in (
+                ("steps", metrics["training"]["steps"]),
+                ("lr", metrics["training"]["lr"]),
+            )
         ),
-        "eval_command": "python scripts/eval_moving_mnist.py " + " ".join(argv or []),
+        "eval_command": "python scripts/eval_moving_mnist.py "
+        + " ".join(argv or []),
         "eval_data": f"first {args.n} sequences of rnntutor.data.moving_mnist_test() (generated, mnist5k test digits)",
         "eval_n": args.n,
         "models": results,
@@ -88,11 +108,21 @@ def main(argv=None) -> None:
         "torch": torch.__version__,
     }
     if args.curve:
-        curve = [json.loads(line) for line in Path(args.curve).read_text().splitlines() if line.strip()]
+        curve = [
+            json.loads(line)
+            for line in Path(args.curve).read_text().splitlines()
+            if line.strip()
+        ]
         record["curve"] = [
             {
                 k: (round(r[k], 4) if isinstance(r[k], float) else r[k])
-                for k in ("step", "seconds", "train_loss", "bce_per_sequence", "mse_per_frame")
+                for k in (
+                    "step",
+                    "seconds",
+                    "train_loss",
+                    "bce_per_sequence",
+                    "mse_per_frame",
+                )
             }
             for r in curve
         ]
@@ -101,10 +131,23 @@ def main(argv=None) -> None:
         from rnntutor.data import load_moving_mnist_file
 
         std = load_moving_mnist_file(n=args.n)
-        record["standard_file"] = _round(evaluate_predictor(model, std, 10, ssim=True))
+        record["standard_file"] = _round(
+            evaluate_predictor(model, std, 10, ssim=True)
+        )
     out = CHECKPOINT_DIR / f"{args.name}.json"
     out.write_text(json.dumps(record, indent=1) + "\n")
-    print(json.dumps({k: (v["bce_per_sequence"], v["mse_per_frame"], v["ssim_per_frame"]) for k, v in results.items()}))
+    print(
+        json.dumps(
+            {
+                k: (
+                    v["bce_per_sequence"],
+                    v["mse_per_frame"],
+                    v["ssim_per_frame"],
+                )
+                for k, v in results.items()
+            }
+        )
+    )
     print("wrote", out, "in", record["eval_seconds"], "s")
 
 

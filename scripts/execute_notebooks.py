@@ -37,19 +37,34 @@ def execute(path: Path, timeout: int = 300) -> float:
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "book").rglob("*.ipynb"))
-    paths = [p for p in paths if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts]
+    os.environ.setdefault(
+        "MPLBACKEND", "module://matplotlib_inline.backend_inline"
+    )
+    paths = [Path(a).resolve() for a in argv] or sorted(
+        (ROOT / "book").rglob("*.ipynb")
+    )
+    paths = [
+        p
+        for p in paths
+        if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    ]
     for path in paths:
-        for attempt in (1, 2):  # a kernel that stops answering is a timeout, not a hang
+        for attempt in (
+            1,
+            2,
+        ):  # a kernel that stops answering is a timeout, not a hang
             try:
                 seconds = execute(path)
                 break
             except TimeoutError as exc:
                 if attempt == 2:
                     raise
-                print(f"{path.relative_to(ROOT)}: {type(exc).__name__}: {exc}; executing it again")
-        print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True)
+                print(
+                    f"{path.relative_to(ROOT)}: {type(exc).__name__}: {exc}; executing it again"
+                )
+        print(
+            f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True
+        )
     return 0
 
 

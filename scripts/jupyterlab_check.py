@@ -46,12 +46,18 @@ from browser_check import CHROMIUM_ARGS, RAW_TEX
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_NOTEBOOKS = ["book/02_gate_equations.ipynb", "book/01_background.ipynb"]
+DEFAULT_NOTEBOOKS = [
+    "book/02_gate_equations.ipynb",
+    "book/01_background.ipynb",
+]
 # A fence, a role with its backticks, or (as plain Markdown shows it) with the code span
 # already rendered: "{cite}hochreiter1997".
-RAW_MYST = re.compile(r"```\{|\{cite[\w:]*\}|\{[a-z][\w:-]*\}(?=[`\w])|^:::", re.MULTILINE)
+RAW_MYST = re.compile(
+    r"```\{|\{cite[\w:]*\}|\{[a-z][\w:-]*\}(?=[`\w])|^:::", re.MULTILINE
+)
 ADMONITION = re.compile(
-    r"^(```|:::)\{(admonition|note|warning|tip|important|caution|attention|danger|error|hint|seealso)\}", re.MULTILINE
+    r"^(```|:::)\{(admonition|note|warning|tip|important|caution|attention|danger|error|hint|seealso)\}",
+    re.MULTILINE,
 )
 CITE = re.compile(r"\{cite(:\w+)?\}`([^`]+)`")
 
@@ -89,16 +95,24 @@ def _free_port() -> int:
 def _lab_settings(folder: Path) -> None:
     """User settings: no news, every cell in the DOM, and never save the notebooks opened."""
     settings = {
-        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
+            "autosave": False
+        },
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+            "fetchNews": "false"
+        },
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+            "windowingMode": "none"
+        },
     }
     for name, value in settings.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(value))
 
 
-def start_lab(tmp: Path, port: int, token: str, without_myst: bool) -> subprocess.Popen:
+def start_lab(
+    tmp: Path, port: int, token: str, without_myst: bool
+) -> subprocess.Popen:
     _lab_settings(tmp / "settings")
     env = dict(
         os.environ,
@@ -106,10 +120,14 @@ def start_lab(tmp: Path, port: int, token: str, without_myst: bool) -> subproces
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
     )
-    if without_myst:  # a config folder of our own that disables the front-end extension
+    if (
+        without_myst
+    ):  # a config folder of our own that disables the front-end extension
         (tmp / "config" / "labconfig").mkdir(parents=True)
         page_config = {"disabledExtensions": {"jupyterlab-myst": True}}
-        (tmp / "config" / "labconfig" / "page_config.json").write_text(json.dumps(page_config))
+        (tmp / "config" / "labconfig" / "page_config.json").write_text(
+            json.dumps(page_config)
+        )
         env["JUPYTER_CONFIG_DIR"] = str(tmp / "config")
     cmd = [
         sys.executable,
@@ -127,14 +145,20 @@ def start_lab(tmp: Path, port: int, token: str, without_myst: bool) -> subproces
         "--allow-root",  # CI containers run as root; harmless otherwise
     ]
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    return subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
 
 
-def wait_for_server(proc: subprocess.Popen, port: int, token: str, deadline: float) -> None:
+def wait_for_server(
+    proc: subprocess.Popen, port: int, token: str, deadline: float
+) -> None:
     url = f"http://127.0.0.1:{port}/api/status?token={token}"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with status {proc.returncode} before it answered")
+            raise RuntimeError(
+                f"jupyter lab exited with status {proc.returncode} before it answered"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
@@ -154,20 +178,34 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, deadline: float) -> list[str]:
+def check_notebook(
+    browser, base: str, token: str, notebook: Path, out: Path, deadline: float
+) -> list[str]:
     """Open one notebook in JupyterLab; return the problems found (empty: it renders)."""
     source = json.loads(notebook.read_text(encoding="utf-8"))
-    markdown = ["".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown"]
+    markdown = [
+        "".join(c["source"])
+        for c in source["cells"]
+        if c["cell_type"] == "markdown"
+    ]
     # the exercises' solutions and model answers are collapsed dropdowns (tag "solution"):
     # hidden on purpose, so only the other admonitions must show as boxes
     shown = [
         "".join(c["source"])
         for c in source["cells"]
-        if c["cell_type"] == "markdown" and "solution" not in c.get("metadata", {}).get("tags", [])
+        if c["cell_type"] == "markdown"
+        and "solution" not in c.get("metadata", {}).get("tags", [])
     ]
     n_admonitions = sum(len(ADMONITION.findall(m)) for m in shown)
-    n_admonitions_with_math = sum(bool(ADMONITION.search(m)) and "$" in m for m in shown)
-    keys = [k.strip() for text in shown for m in CITE.finditer(text) for k in m.group(2).split(",")]
+    n_admonitions_with_math = sum(
+        bool(ADMONITION.search(m)) and "$" in m for m in shown
+    )
+    keys = [
+        k.strip()
+        for text in shown
+        for m in CITE.finditer(text)
+        for k in m.group(2).split(",")
+    ]
     has_math = any("$" in m for m in markdown)
     problems: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -181,9 +219,14 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
             r.abort()
 
     page.route("**/*", route)
-    page.on("pageerror", lambda err: problems.append(f"script error: {str(err)[:200]}"))
+    page.on(
+        "pageerror",
+        lambda err: problems.append(f"script error: {str(err)[:200]}"),
+    )
     relative = notebook.resolve().relative_to(ROOT).as_posix()
-    page.goto(f"{base}/lab/tree/{relative}?reset&token={token}", wait_until="load")
+    page.goto(
+        f"{base}/lab/tree/{relative}?reset&token={token}", wait_until="load"
+    )
     ms_left = lambda: max(1000, int((deadline - time.monotonic()) * 1000))  # noqa: E731
     page.wait_for_selector(".jp-Notebook .jp-MarkdownCell", timeout=ms_left())
     # rendered: every markdown cell has its MyST (or, without the extension, plain) output
@@ -199,11 +242,22 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
     cells = page.evaluate(CELLS_JS)
     not_myst = [i for i, c in enumerate(cells) if not c["myst"]]
     if not_myst:
-        problems.append(f"{len(not_myst)} of {len(cells)} markdown cells not rendered by jupyterlab-myst")
-    raw = sorted({m.group(0) for c in cells if c["text"] for m in RAW_MYST.finditer(c["text"])})
+        problems.append(
+            f"{len(not_myst)} of {len(cells)} markdown cells not rendered by jupyterlab-myst"
+        )
+    raw = sorted(
+        {
+            m.group(0)
+            for c in cells
+            if c["text"]
+            for m in RAW_MYST.finditer(c["text"])
+        }
+    )
     if raw:
         problems.append(f"raw MyST visible: {raw[:5]}")
-    tex = sorted({m for c in cells if c["text"] for m in RAW_TEX.findall(c["text"])})
+    tex = sorted(
+        {m for c in cells if c["text"] for m in RAW_TEX.findall(c["text"])}
+    )
     if tex:
         problems.append(f"raw TeX visible: {tex[:5]}")
     n_math = sum(c["math"] for c in cells)
@@ -212,13 +266,23 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
     boxes = page.evaluate(ADMONITIONS_JS)
     n_boxes = len(boxes)
     if n_boxes < n_admonitions:
-        problems.append(f"{n_admonitions} admonition(s) in the source, {n_boxes} rendered as a box")
+        problems.append(
+            f"{n_admonitions} admonition(s) in the source, {n_boxes} rendered as a box"
+        )
     if n_admonitions_with_math and not any(b["math"] for b in boxes):
-        problems.append("the equations inside the admonition(s) were not typeset")
-    cites = [c for c in page.evaluate(CITATIONS_JS) if c]  # those in collapsed solutions show no text
-    if sorted(cites) != sorted(keys):  # jupyterlab-myst shows each cited key (it does not read .bib files)
+        problems.append(
+            "the equations inside the admonition(s) were not typeset"
+        )
+    cites = [
+        c for c in page.evaluate(CITATIONS_JS) if c
+    ]  # those in collapsed solutions show no text
+    if sorted(cites) != sorted(
+        keys
+    ):  # jupyterlab-myst shows each cited key (it does not read .bib files)
         differ = sorted(set(cites) ^ set(keys))[:5]
-        problems.append(f"{len(keys)} cited keys in the source, {len(cites)} shown (differ: {differ})")
+        problems.append(
+            f"{len(keys)} cited keys in the source, {len(cites)} shown (differ: {differ})"
+        )
 
     stem = notebook.stem
     page.screenshot(path=str(out / f"{stem}__top.png"))
@@ -231,7 +295,10 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
         if first is None:
             continue
         first.scroll_into_view_if_needed()
-        page.evaluate("(e) => e.closest('.jp-Cell').scrollIntoView({block: 'center'})", first)
+        page.evaluate(
+            "(e) => e.closest('.jp-Cell').scrollIntoView({block: 'center'})",
+            first,
+        )
         page.wait_for_timeout(500)
         page.screenshot(path=str(out / f"{stem}__{name}.png"))
         shots.append(f"{stem}__{name}.png")
@@ -250,12 +317,32 @@ def check_notebook(browser, base: str, token: str, notebook: Path, out: Path, de
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, default=[ROOT / n for n in DEFAULT_NOTEBOOKS])
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "screenshots" / "jupyterlab")
-    parser.add_argument("--timeout", type=float, default=240, help="seconds for everything [240]")
-    parser.add_argument("--without-myst", action="store_true", help="disable jupyterlab-myst (the check must fail)")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        default=[ROOT / n for n in DEFAULT_NOTEBOOKS],
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "_build" / "screenshots" / "jupyterlab",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=240,
+        help="seconds for everything [240]",
+    )
+    parser.add_argument(
+        "--without-myst",
+        action="store_true",
+        help="disable jupyterlab-myst (the check must fail)",
+    )
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` ends us: stop the server first
+    signal.signal(
+        signal.SIGTERM, lambda *_: sys.exit(143)
+    )  # `timeout` ends us: stop the server first
     deadline = time.monotonic() + args.timeout
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
@@ -264,26 +351,44 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rnntutor-lab-") as tmp:
         proc = start_lab(Path(tmp), port, token, args.without_myst)
         try:
-            wait_for_server(proc, port, token, min(deadline, time.monotonic() + 90))
+            wait_for_server(
+                proc, port, token, min(deadline, time.monotonic() + 90)
+            )
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+                browser = pw.chromium.launch(
+                    executable_path=shutil.which("chromium"),
+                    args=CHROMIUM_ARGS,
+                )
                 try:
                     for notebook in args.notebooks:
                         before = notebook.read_bytes()
                         failures += bool(
-                            check_notebook(browser, f"http://127.0.0.1:{port}", token, notebook, args.out, deadline)
+                            check_notebook(
+                                browser,
+                                f"http://127.0.0.1:{port}",
+                                token,
+                                notebook,
+                                args.out,
+                                deadline,
+                            )
                         )
                         if notebook.read_bytes() != before:
-                            print(f"FAIL {notebook}: JupyterLab changed the file")
+                            print(
+                                f"FAIL {notebook}: JupyterLab changed the file"
+                            )
                             failures += 1
                 finally:
                     browser.close()
         except Exception:
-            print((Path(tmp) / "server.log").read_text()[-3000:], file=sys.stderr)
+            print(
+                (Path(tmp) / "server.log").read_text()[-3000:], file=sys.stderr
+            )
             raise
         finally:
             stop(proc)
-    print(f"jupyterlab check: {len(args.notebooks) - failures} passed, {failures} failed")
+    print(
+        f"jupyterlab check: {len(args.notebooks) - failures} passed, {failures} failed"
+    )
     return 1 if failures else 0
 
 

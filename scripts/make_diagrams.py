@@ -89,7 +89,11 @@ def _style_runs(text: str) -> list[tuple[str, bool]]:
             continue
         ch = text[i]
         italic = ch.isalpha() and ch not in "ℝ∂"
-        if out and out[-1][1] == italic and not any(out[-1][0] == w for w in UPRIGHT_WORDS):
+        if (
+            out
+            and out[-1][1] == italic
+            and not any(out[-1][0] == w for w in UPRIGHT_WORDS)
+        ):
             out[-1] = (out[-1][0] + ch, italic)
         else:
             out.append((ch, italic))
@@ -109,7 +113,9 @@ def math(x, y, s, size=16, anchor="middle", color=INK, weight="normal"):
         if n % 2:
             dy = f' dy="{-base}"' if base else ""
             base = 0.0
-            parts.append(f'<tspan font-family="{SANS}" font-size="{round(size * 0.85, 1)}"{dy}>{esc(segment)}</tspan>')
+            parts.append(
+                f'<tspan font-family="{SANS}" font-size="{round(size * 0.85, 1)}"{dy}>{esc(segment)}</tspan>'
+            )
             continue
         segment = segment.replace("-", "\u2212").replace("  ", "\u00a0\u00a0")
         piece, base = _math_segment(segment, size, base)
@@ -127,7 +133,11 @@ def _math_segment(s: str, size: float, base: float) -> tuple[str, float]:
     parts = []
     for chunk, level in _math_runs(s):
         fs = size if level == 0 else round(size * 0.75, 1)
-        target = {0: 0.0, -1: round(size * 0.28, 1), 1: -round(size * 0.38, 1)}[level]
+        target = {
+            0: 0.0,
+            -1: round(size * 0.28, 1),
+            1: -round(size * 0.38, 1),
+        }[level]
         for k, (piece, italic) in enumerate(_style_runs(chunk)):
             attrs = []
             if k == 0 and target != base:
@@ -137,11 +147,17 @@ def _math_segment(s: str, size: float, base: float) -> tuple[str, float]:
                 attrs.append(f'font-size="{fs}"')
             if italic:
                 attrs.append('font-style="italic"')
-            parts.append(f"<tspan {' '.join(attrs)}>{esc(piece)}</tspan>" if attrs else esc(piece))
+            parts.append(
+                f"<tspan {' '.join(attrs)}>{esc(piece)}</tspan>"
+                if attrs
+                else esc(piece)
+            )
     return "".join(parts), base
 
 
-def text(x, y, s, size=14, anchor="middle", color=INK, weight="normal", style=""):
+def text(
+    x, y, s, size=14, anchor="middle", color=INK, weight="normal", style=""
+):
     extra = f' font-style="{style}"' if style else ""
     return (
         f'<text x="{x}" y="{y}" font-family="{SANS}" font-size="{size}" text-anchor="{anchor}" '
@@ -187,7 +203,9 @@ def op_node(x, y, symbol, r=11):
 def act_box(x, y, kind, w=46, h=30):
     """A sigmoid (blue) or tanh (orange) box centred at (x, y)."""
     stroke, fill = (SIG, SIG_FILL) if kind == "σ" else (TANH, TANH_FILL)
-    label = math(x, y + 6, kind, 17) if kind == "σ" else math(x, y + 5, "tanh", 15)
+    label = (
+        math(x, y + 6, kind, 17) if kind == "σ" else math(x, y + 5, "tanh", 15)
+    )
     return rect(x - w / 2, y - h / 2, w, h, fill, stroke, 1.8, rx=6) + label
 
 
@@ -215,7 +233,9 @@ def legend(x, y, items, size=13, gap=26):
     out = []
     for kind, label in items:
         if kind in ("σ", "tanh"):
-            out.append(act_box(x + 18, y - 5, kind, w=36 if kind == "σ" else 42, h=22))
+            out.append(
+                act_box(x + 18, y - 5, kind, w=36 if kind == "σ" else 42, h=22)
+            )
             x += 44 if kind == "σ" else 48
         elif kind in ("⊙", "+", "1−"):
             out.append(op_node(x + 11, y - 5, kind, r=10))
@@ -241,7 +261,9 @@ def unrolled_rnn() -> str:
     cy, bw, bh = 150, 90, 56
     # folded: one cell whose output loops back into it through a one-step delay
     fx = 75
-    b.append(rect(fx - bw / 2, cy - bh / 2, bw, bh, CELL_FILL, INK, 1.8, rx=10))
+    b.append(
+        rect(fx - bw / 2, cy - bh / 2, bw, bh, CELL_FILL, INK, 1.8, rx=10)
+    )
     b.append(text(fx, cy + 5, "RNN cell", 14))
     b.append(line(fx, cy + 95, fx, cy + bh / 2 + 2))
     b.append(math(fx, cy + 116, "x_t"))
@@ -257,10 +279,26 @@ def unrolled_rnn() -> str:
             1.8,
         )
     )
-    b.append(f'<circle cx="{fx}" cy="{cy - bh / 2 - 20}" r="3.5" fill="{INK}"/>')
-    b.append(line(fx, cy - bh / 2 - 20, fx + 20, cy - bh / 2 - 20, VERM, 1.8, arrow=False))
-    b.append(rect(right + 31, cy - 16, 12, 12, INK, INK, 1))  # the one-step delay
-    b.append(math(right + 46, cy + 30, "W_{hh}", 15, color=VERM, anchor="start"))
+    b.append(
+        f'<circle cx="{fx}" cy="{cy - bh / 2 - 20}" r="3.5" fill="{INK}"/>'
+    )
+    b.append(
+        line(
+            fx,
+            cy - bh / 2 - 20,
+            fx + 20,
+            cy - bh / 2 - 20,
+            VERM,
+            1.8,
+            arrow=False,
+        )
+    )
+    b.append(
+        rect(right + 31, cy - 16, 12, 12, INK, INK, 1)
+    )  # the one-step delay
+    b.append(
+        math(right + 46, cy + 30, "W_{hh}", 15, color=VERM, anchor="start")
+    )
     b.append(text(right + 48, cy - 4, "delay", 12, color=GREY, anchor="start"))
     b.append(text(230, cy + 10, "=", 34))
     b.append(text(fx, 30, "folded", 15, weight="bold"))
@@ -271,7 +309,9 @@ def unrolled_rnn() -> str:
     b.append(math(268, cy - 12, "h_{t-2}", 15))
     b.append(line(255, cy, xs[0] - bw / 2, cy, VERM))
     for k, (x, s) in enumerate(zip(xs, subs, strict=True)):
-        b.append(rect(x - bw / 2, cy - bh / 2, bw, bh, CELL_FILL, INK, 1.8, rx=10))
+        b.append(
+            rect(x - bw / 2, cy - bh / 2, bw, bh, CELL_FILL, INK, 1.8, rx=10)
+        )
         b.append(text(x, cy + 5, "RNN cell", 14))
         b.append(line(x, cy + 95, x, cy + bh / 2 + 2))
         b.append(math(x, cy + 116, f"x_{{{s}}}"))
@@ -280,12 +320,33 @@ def unrolled_rnn() -> str:
         b.append(math(x, cy - 100, f"h_{{{s}}}"))
         if k < 2:
             b.append(line(x + bw / 2, cy, xs[k + 1] - bw / 2, cy, VERM, 1.8))
-            b.append(math((x + xs[k + 1]) / 2, cy - 10, "W_{hh}", 14, color=VERM))
-            b.append(math((x + xs[k + 1]) / 2, cy + 22, f"h_{{{s}}}", 14, color=GREY))
+            b.append(
+                math((x + xs[k + 1]) / 2, cy - 10, "W_{hh}", 14, color=VERM)
+            )
+            b.append(
+                math(
+                    (x + xs[k + 1]) / 2, cy + 22, f"h_{{{s}}}", 14, color=GREY
+                )
+            )
     b.append(line(xs[2] + bw / 2, cy, 706, cy, VERM))
     b.append(text(698, cy - 12, "…", 18, anchor="end"))
-    b.append(math(W / 2, 290, "h_t = tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}),    h_0 = 0", 17))
-    b.append(math(W / 2, 316, "`the same weights` W_{ih}, W_{hh}, b_{ih}, b_{hh} `at every step`", 15, color=GREY))
+    b.append(
+        math(
+            W / 2,
+            290,
+            "h_t = tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}),    h_0 = 0",
+            17,
+        )
+    )
+    b.append(
+        math(
+            W / 2,
+            316,
+            "`the same weights` W_{ih}, W_{hh}, b_{ih}, b_{hh} `at every step`",
+            15,
+            color=GREY,
+        )
+    )
     return svg(
         W,
         H,
@@ -330,9 +391,18 @@ def rnn_cell() -> str:
     b.append(math(665, 157, "h_t"))
     b.append(line(530, 152, 530, 28, INK))
     b.append(math(540, 36, "h_t", 15, anchor="start"))
-    b.append(text(562, 36, "output (read-out)", 12, color=GREY, anchor="start"))
+    b.append(
+        text(562, 36, "output (read-out)", 12, color=GREY, anchor="start")
+    )
     b.append(text(612, 174, "to step t + 1", 12, color=GREY))
-    b.append(math(360, 282, "a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh},    h_t = tanh(a_t)", 16))
+    b.append(
+        math(
+            360,
+            282,
+            "a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh},    h_t = tanh(a_t)",
+            16,
+        )
+    )
     b += legend(150, 310, [("tanh", "tanh, values in (−1, 1)")], size=12)
     return svg(
         W,
@@ -348,7 +418,10 @@ def rnn_cell() -> str:
 def lstm_cell() -> str:
     W, H = 720, 440
     b = []
-    top, bus = 90, 300  # y of the cell-state line and of the [h_{t-1}, x_t] bus
+    top, bus = (
+        90,
+        300,
+    )  # y of the cell-state line and of the [h_{t-1}, x_t] bus
     b.append(rect(110, 45, 500, 285, CELL_FILL, GREY, 1.2, rx=14))
     b.append(text(125, 66, "LSTM cell", 13, color=GREY, anchor="start"))
     # cell state path
@@ -358,7 +431,15 @@ def lstm_cell() -> str:
     b.append(line(261, top, 379, top, CSTATE, 4, arrow=False))
     b.append(op_node(390, top, "+"))
     b.append(line(401, top, 650, top, CSTATE, 4, arrow=False))
-    b.append(path(f"M 640 {top - 7} L 652 {top} L 640 {top + 7} z", CSTATE, 1, arrow=False, fill=CSTATE))
+    b.append(
+        path(
+            f"M 640 {top - 7} L 652 {top} L 640 {top + 7} z",
+            CSTATE,
+            1,
+            arrow=False,
+            fill=CSTATE,
+        )
+    )
     b.append(math(678, top + 5, "c_t"))
     # h_{t-1} and x_t onto the bus
     b.append(math(50, bus + 5, "h_{t-1}"))
@@ -366,18 +447,29 @@ def lstm_cell() -> str:
     b.append(math(160, 366, "x_t"))
     b.append(line(160, 350, 160, bus, INK, 1.6, arrow=False))
     b.append(f'<circle cx="160" cy="{bus}" r="3.5" fill="{INK}"/>')
-    b.append(math(172, bus + 20, "[h_{t-1}, x_t]", 13, color=GREY, anchor="start"))
+    b.append(
+        math(172, bus + 20, "[h_{t-1}, x_t]", 13, color=GREY, anchor="start")
+    )
     # four gates read the bus
-    gates = [(250, "σ", "f_t"), (330, "σ", "i_t"), (400, "tanh", "g_t"), (480, "σ", "o_t")]
+    gates = [
+        (250, "σ", "f_t"),
+        (330, "σ", "i_t"),
+        (400, "tanh", "g_t"),
+        (480, "σ", "o_t"),
+    ]
     gy = 235
     for x, kind, name in gates:
         b.append(line(x, bus, x, gy + 16))
         b.append(act_box(x, gy, kind))
         color = SIG if kind == "σ" else TANH
-        if name == "o_t":  # left of its line, which turns right towards the product
+        if (
+            name == "o_t"
+        ):  # left of its line, which turns right towards the product
             b.append(math(x - 8, gy - 24, name, 16, anchor="end", color=color))
         else:
-            b.append(math(x + 26, gy - 24, name, 16, anchor="start", color=color))
+            b.append(
+                math(x + 26, gy - 24, name, 16, anchor="start", color=color)
+            )
     # f_t -> forget
     b.append(line(250, gy - 15, 250, top + 12))
     # i_t, g_t -> product -> +
@@ -408,7 +500,9 @@ def lstm_cell() -> str:
             14,
         )
     )
-    b += legend(70, 426, CELL_LEGEND + [("cell", "cell state")], size=12, gap=14)
+    b += legend(
+        70, 426, CELL_LEGEND + [("cell", "cell state")], size=12, gap=14
+    )
     return svg(
         W,
         H,
@@ -448,7 +542,9 @@ def gru_cell() -> str:
     b.append(math(165, 398, "x_t"))
     b.append(line(165, 382, 165, bus, INK, 1.6, arrow=False))
     b.append(f'<circle cx="165" cy="{bus}" r="3.5" fill="{INK}"/>')
-    b.append(math(200, bus + 18, "[h_{t-1}, x_t]", 13, color=GREY, anchor="start"))
+    b.append(
+        math(200, bus + 18, "[h_{t-1}, x_t]", 13, color=GREY, anchor="start")
+    )
     # update gate z_t: to z ⊙ h_{t-1} and, through 1 -, to (1 - z) ⊙ n
     gy = 270
     b.append(line(190, bus, 190, gy + 16))
@@ -483,9 +579,23 @@ def gru_cell() -> str:
     b.append(act_box(570, 200, "tanh"))
     b.append(line(570, 185, 570, 142))
     b.append(math(580, 236, "n_t", 16, anchor="start", color=TANH))
-    b.append(math(360, 395, "n_t = tanh(W_{in} x_t + b_{in} + r_t ⊙ (W_{hn} h_{t-1} + b_{hn})),", 15))
+    b.append(
+        math(
+            360,
+            395,
+            "n_t = tanh(W_{in} x_t + b_{in} + r_t ⊙ (W_{hn} h_{t-1} + b_{hn})),",
+            15,
+        )
+    )
     b.append(math(360, 417, "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}", 15))
-    b.append(math(360, 30, "r_t, z_t`:` W_{i∗} x_t + b_{i∗} + W_{h∗} h_{t-1} + b_{h∗}`, then` σ", 14))
+    b.append(
+        math(
+            360,
+            30,
+            "r_t, z_t`:` W_{i∗} x_t + b_{i∗} + W_{h∗} h_{t-1} + b_{h∗}`, then` σ",
+            14,
+        )
+    )
     b += legend(90, 455, CELL_LEGEND + [("1−", "$1 − z_t")], size=12, gap=14)
     return svg(
         W,
@@ -510,7 +620,8 @@ def _digit(x0, y0, size, highlight_row=None, pixel_path=False):
     s = size / 28
     out = [rect(x0, y0, size, size, "#ffffff", GREY, 1.2)]
     grid = " ".join(
-        f"M {x0} {round(y0 + k * s, 2)} h {size} M {round(x0 + k * s, 2)} {y0} v {size}" for k in range(1, 28)
+        f"M {x0} {round(y0 + k * s, 2)} h {size} M {round(x0 + k * s, 2)} {y0} v {size}"
+        for k in range(1, 28)
     )
     out.append(f'<path d="{grid}" stroke="#e4e8ec" stroke-width="0.6"/>')
     out.append(
@@ -518,14 +629,45 @@ def _digit(x0, y0, size, highlight_row=None, pixel_path=False):
         f'stroke="{INK}" stroke-width="2.6" stroke-linecap="round"/>'
     )
     if highlight_row is not None:
-        out.append(rect(x0, y0 + highlight_row * s, size, s, SKY_FILL, VERM, 1.6, extra=' fill-opacity="0.5"'))
+        out.append(
+            rect(
+                x0,
+                y0 + highlight_row * s,
+                size,
+                s,
+                SKY_FILL,
+                VERM,
+                1.6,
+                extra=' fill-opacity="0.5"',
+            )
+        )
     if pixel_path:
-        for r in range(3):  # the first rows of the raster scan, left to right, then back
+        for r in range(
+            3
+        ):  # the first rows of the raster scan, left to right, then back
             y = round(y0 + (r + 0.5) * s, 2)
-            out.append(line(round(x0 + 0.5 * s, 2), y, round(x0 + 27.5 * s, 2), y, VERM, 1.3))
+            out.append(
+                line(
+                    round(x0 + 0.5 * s, 2),
+                    y,
+                    round(x0 + 27.5 * s, 2),
+                    y,
+                    VERM,
+                    1.3,
+                )
+            )
             if r < 2:
                 out.append(
-                    line(round(x0 + 27.5 * s, 2), y, round(x0 + 0.5 * s, 2), round(y + s, 2), VERM, 0.8, False, "3 2")
+                    line(
+                        round(x0 + 27.5 * s, 2),
+                        y,
+                        round(x0 + 0.5 * s, 2),
+                        round(y + s, 2),
+                        VERM,
+                        0.8,
+                        False,
+                        "3 2",
+                    )
                 )
         out.append(rect(x0, y0, s, s, VERM, VERM, 1))
     return out
@@ -539,18 +681,34 @@ def _chain(y, x_labels, h_labels, xs, input_w, input_h):
     for k, x in enumerate(xs):
         if x is None:
             continue
-        out.append(rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8))
+        out.append(
+            rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8)
+        )
         out.append(text(x, y + 5, "cell", 13))
         # input: a strip of values under the cell
         iy = y + 48
-        out.append(rect(x - input_w / 2, iy, input_w, input_h, SKY_FILL, VERM, 1.2))
+        out.append(
+            rect(x - input_w / 2, iy, input_w, input_h, SKY_FILL, VERM, 1.2)
+        )
         out.append(line(x, iy, x, y + bh / 2 + 1))
         out.append(math(x, iy + input_h + 18, x_labels[k], 15))
-        nxt = next((xs[j] for j in range(k + 1, len(xs)) if xs[j] is not None), None)
+        nxt = next(
+            (xs[j] for j in range(k + 1, len(xs)) if xs[j] is not None), None
+        )
         if nxt is not None:
             gap_end = nxt - bw / 2
             if xs[k + 1] is None:
-                out.append(line(x + bw / 2, y, x + bw / 2 + 22, y, INK, 1.6, arrow=False))
+                out.append(
+                    line(
+                        x + bw / 2,
+                        y,
+                        x + bw / 2 + 22,
+                        y,
+                        INK,
+                        1.6,
+                        arrow=False,
+                    )
+                )
                 out.append(text((x + nxt) / 2, y + 5, "…", 18))
                 out.append(line(nxt - bw / 2 - 22, y, gap_end, y))
             else:
@@ -558,24 +716,70 @@ def _chain(y, x_labels, h_labels, xs, input_w, input_h):
                 out.append(math((x + nxt) / 2, y - 8, h_labels[k], 14))
     last = xs[-1]
     out.append(line(last + bw / 2, y, last + bw / 2 + 30, y))
-    out.append(math(last + bw / 2 + 34, y + 5, h_labels[-1], 15, anchor="start"))
+    out.append(
+        math(last + bw / 2 + 34, y + 5, h_labels[-1], 15, anchor="start")
+    )
     return out
 
 
 def image_as_sequence() -> str:
     W, H = 720, 490
     xs = [255, 340, 425, None, 580]
-    b = [math(20, 34, "`row by row:`  T = 28 `steps of 28 values`", 17, anchor="start", weight="bold")]
+    b = [
+        math(
+            20,
+            34,
+            "`row by row:`  T = 28 `steps of 28 values`",
+            17,
+            anchor="start",
+            weight="bold",
+        )
+    ]
     b += _digit(30, 60, 140, highlight_row=10)
     b.append(math(100, 222, "`28 × 28 image; row` t `is` x_t", 15))
-    b += _chain(115, ["x_1", "x_2", "x_3", "", "x_{28}"], ["h_1", "h_2", "", "", "h_{28}"], xs, 44, 10)
-    b.append(text(430, 66, "each step reads one row: a vector of 28 values", 13, color=GREY))
+    b += _chain(
+        115,
+        ["x_1", "x_2", "x_3", "", "x_{28}"],
+        ["h_1", "h_2", "", "", "h_{28}"],
+        xs,
+        44,
+        10,
+    )
+    b.append(
+        text(
+            430,
+            66,
+            "each step reads one row: a vector of 28 values",
+            13,
+            color=GREY,
+        )
+    )
     y2 = 270
-    b.append(math(20, y2 + 4, "`pixel by pixel:`  T = 784 `steps of 1 value`", 17, anchor="start", weight="bold"))
+    b.append(
+        math(
+            20,
+            y2 + 4,
+            "`pixel by pixel:`  T = 784 `steps of 1 value`",
+            17,
+            anchor="start",
+            weight="bold",
+        )
+    )
     b += _digit(30, y2 + 30, 140, pixel_path=True)
     b.append(text(100, y2 + 192, "raster order, row after row", 13))
-    b += _chain(y2 + 85, ["x_1", "x_2", "x_3", "", "x_{784}"], ["h_1", "h_2", "", "", "h_{784}"], xs, 10, 10)
-    b.append(text(430, y2 + 36, "each step reads one pixel: 1 value", 13, color=GREY))
+    b += _chain(
+        y2 + 85,
+        ["x_1", "x_2", "x_3", "", "x_{784}"],
+        ["h_1", "h_2", "", "", "h_{784}"],
+        xs,
+        10,
+        10,
+    )
+    b.append(
+        text(
+            430, y2 + 36, "each step reads one pixel: 1 value", 13, color=GREY
+        )
+    )
     b.append(
         math(
             360,
@@ -601,7 +805,9 @@ def image_as_sequence() -> str:
 # 4. PixelRNN geometry -----------------------------------------------------------------
 
 
-def row_lstm_context(n: int, m: int, r: int, c: int, k_ss: int = 3, k_is: int = 3) -> set[tuple[int, int]]:
+def row_lstm_context(
+    n: int, m: int, r: int, c: int, k_ss: int = 3, k_is: int = 3
+) -> set[tuple[int, int]]:
     """Pixels that the paper's one-layer Row LSTM may use to predict pixel ``(r, c)``.
 
     The state at ``(r', c')`` reads the input row ``r'`` through the masked (mask A)
@@ -619,7 +825,12 @@ def row_lstm_context(n: int, m: int, r: int, c: int, k_ss: int = 3, k_is: int = 
                     new.add(p)
         states |= new
         frontier = new
-    return {(rr, cc + dc) for rr, cc in states for dc in range(-(k_is // 2), 0) if 0 <= cc + dc < m}
+    return {
+        (rr, cc + dc)
+        for rr, cc in states
+        for dc in range(-(k_is // 2), 0)
+        if 0 <= cc + dc < m
+    }
 
 
 def diagonal_context(n: int, m: int, r: int, c: int) -> tuple[set, set]:
@@ -637,7 +848,14 @@ def _grid(x0, y0, n, m, s, fills=None, labels=None, stroke=GREY, size=12):
             f = fills.get((rr, cc), "#ffffff")
             out.append(rect(x0 + cc * s, y0 + rr * s, s, s, f, stroke, 0.8))
             if labels and (rr, cc) in labels:
-                out.append(text(x0 + cc * s + s / 2, y0 + rr * s + s / 2 + 4, labels[(rr, cc)], size))
+                out.append(
+                    text(
+                        x0 + cc * s + s / 2,
+                        y0 + rr * s + s / 2 + 4,
+                        labels[(rr, cc)],
+                        size,
+                    )
+                )
     return out
 
 
@@ -646,8 +864,14 @@ def row_lstm_geometry() -> str:
     b = [text(185, 30, "one step: row r from row r − 1", 15, weight="bold")]
     s, x0, c = 34, 30, 4
     yh, yn, yx = 80, 180, 280  # rows h_{r-1}, h_r, x_r
-    b.append(math(x0, yh - 10, "h_{r-1}  `(states of row r − 1)`", 15, anchor="start"))
-    b += _grid(x0, yh, 1, 9, s, {(0, cc): SKY_FILL for cc in (c - 1, c, c + 1)})
+    b.append(
+        math(
+            x0, yh - 10, "h_{r-1}  `(states of row r − 1)`", 15, anchor="start"
+        )
+    )
+    b += _grid(
+        x0, yh, 1, 9, s, {(0, cc): SKY_FILL for cc in (c - 1, c, c + 1)}
+    )
     b.append(math(x0, yn - 10, "h_r, c_r  `(row r, new)`", 15, anchor="start"))
     b += _grid(x0, yn, 1, 9, s, {(0, c): VERM_FILL})
     b.append(math(x0, yx + s + 20, "x_r  `(image row r)`", 15, anchor="start"))
@@ -656,25 +880,85 @@ def row_lstm_geometry() -> str:
         b.append(text(x0 + cc * s + s / 2, yh + 22, label, 12))
     tx = x0 + c * s + s / 2
     for cc in (c - 1, c, c + 1):
-        b.append(line(x0 + cc * s + s / 2, yh + s, tx + (cc - c) * 8, yn - 2, SKY, 2))
+        b.append(
+            line(
+                x0 + cc * s + s / 2, yh + s, tx + (cc - c) * 8, yn - 2, SKY, 2
+            )
+        )
     b.append(line(x0 + (c - 1) * s + s / 2, yx, tx - 8, yn + s + 2, OP, 2))
     b.append(
-        math(x0 + (c + 2) * s + 6, yh + s + 38, "K^{ss}`: width` k = 3`, reads` h_{r-1}", 15, anchor="start", color=SIG)
+        math(
+            x0 + (c + 2) * s + 6,
+            yh + s + 38,
+            "K^{ss}`: width` k = 3`, reads` h_{r-1}",
+            15,
+            anchor="start",
+            color=SIG,
+        )
     )
-    b.append(math(x0 + (c + 1) * s + 12, yn + s + 38, "K^{is}`: mask A, columns < c`", 15, anchor="start", color=OP))
-    b.append(math(185, 370, "[i; f; g; o]_r = K^{is} ⊛ x_r + K^{ss} ⊛ h_{r-1}", 16))
-    b.append(math(185, 394, "`all columns of row r in one step:` T = n `steps`", 15, color=GREY))
+    b.append(
+        math(
+            x0 + (c + 1) * s + 12,
+            yn + s + 38,
+            "K^{is}`: mask A, columns < c`",
+            15,
+            anchor="start",
+            color=OP,
+        )
+    )
+    b.append(
+        math(185, 370, "[i; f; g; o]_r = K^{is} ⊛ x_r + K^{ss} ⊛ h_{r-1}", 16)
+    )
+    b.append(
+        math(
+            185,
+            394,
+            "`all columns of row r in one step:` T = n `steps`",
+            15,
+            color=GREY,
+        )
+    )
     # right: the context of one pixel
     n = m = 9
     r0, c0 = 6, 4
     fills = {p: SKY_FILL for p in row_lstm_context(n, m, r0, c0)}
     fills[(r0, c0)] = VERM
     gx, gy, gs = 420, 62, 28
-    b.append(text(gx + m * gs / 2, 30, "context of pixel (r, c): a triangle", 15, weight="bold"))
+    b.append(
+        text(
+            gx + m * gs / 2,
+            30,
+            "context of pixel (r, c): a triangle",
+            15,
+            weight="bold",
+        )
+    )
     b += _grid(gx, gy, n, m, gs, fills)
-    b.append(text(gx + m * gs / 2, gy + n * gs + 24, "blue: pixels the prediction can see", 13))
-    b.append(text(gx + m * gs / 2, gy + n * gs + 42, "(one layer, k = 3); blind to the upper right", 13))
-    b.append(text(gx + m * gs / 2, gy + n * gs + 60, "vermilion: the pixel being predicted", 13, color=GREY))
+    b.append(
+        text(
+            gx + m * gs / 2,
+            gy + n * gs + 24,
+            "blue: pixels the prediction can see",
+            13,
+        )
+    )
+    b.append(
+        text(
+            gx + m * gs / 2,
+            gy + n * gs + 42,
+            "(one layer, k = 3); blind to the upper right",
+            13,
+        )
+    )
+    b.append(
+        text(
+            gx + m * gs / 2,
+            gy + n * gs + 60,
+            "vermilion: the pixel being predicted",
+            13,
+            color=GREY,
+        )
+    )
     return svg(
         W,
         H,
@@ -699,26 +983,101 @@ def diagonal_bilstm_geometry() -> str:
     # (a) the image, one diagonal marked
     x0, y0 = 30, 76
     b.append(math(x0 + m * s / 2, 34, "`image,` n × m", 15, weight="bold"))
-    b.append(text(x0 + m * s / 2, 54, "cells labelled row, column", 12, color=GREY))
-    b += _grid(x0, y0, n, m, s, {(r, c): SKY_FILL for r in range(n) for c in range(m) if r + c == 4}, labels)
-    b.append(math(x0 + m * s / 2, y0 + n * s + 22, "`diagonal` r + c = 4", 15, color=SIG))
+    b.append(
+        text(x0 + m * s / 2, 54, "cells labelled row, column", 12, color=GREY)
+    )
+    b += _grid(
+        x0,
+        y0,
+        n,
+        m,
+        s,
+        {(r, c): SKY_FILL for r in range(n) for c in range(m) if r + c == 4},
+        labels,
+    )
+    b.append(
+        math(
+            x0 + m * s / 2,
+            y0 + n * s + 22,
+            "`diagonal` r + c = 4",
+            15,
+            color=SIG,
+        )
+    )
     b.append(line(190, y0 + 60, 238, y0 + 60))
     b.append(text(214, y0 + 48, "skew", 13, weight="bold"))
     # (b) the skewed map: row r shifted right by r
     sx, sy, width = 250, y0, n + m - 1
     fills = {(r, j): "#eef1f4" for r in range(n) for j in range(width)}
-    fills.update({(r, r + c): (SKY_FILL if r + c == 4 else "#ffffff") for r in range(n) for c in range(m)})
-    sk_labels = {(r, r + c): labels[(r, c)] for r in range(n) for c in range(m)}
-    b.append(text(sx + width * s / 2, 34, "skewed map: row r shifted r to the right", 15, weight="bold"))
-    b.append(math(sx + width * s / 2, 54, "`column` j `holds the diagonal` r + c = j", 14, color=GREY))
+    fills.update(
+        {
+            (r, r + c): (SKY_FILL if r + c == 4 else "#ffffff")
+            for r in range(n)
+            for c in range(m)
+        }
+    )
+    sk_labels = {
+        (r, r + c): labels[(r, c)] for r in range(n) for c in range(m)
+    }
+    b.append(
+        text(
+            sx + width * s / 2,
+            34,
+            "skewed map: row r shifted r to the right",
+            15,
+            weight="bold",
+        )
+    )
+    b.append(
+        math(
+            sx + width * s / 2,
+            54,
+            "`column` j `holds the diagonal` r + c = j",
+            14,
+            color=GREY,
+        )
+    )
     b += _grid(sx, sy, n, width, s, fills, sk_labels)
     j, r = 4, 2
     b.append(rect(sx + j * s, sy, s, n * s, "none", VERM, 2.4))
-    b.append(rect(sx + (j - 1) * s, sy, s, n * s, "none", INK, 1.2, extra=' stroke-dasharray="4 3"'))
+    b.append(
+        rect(
+            sx + (j - 1) * s,
+            sy,
+            s,
+            n * s,
+            "none",
+            INK,
+            1.2,
+            extra=' stroke-dasharray="4 3"',
+        )
+    )
     # the 2 x 1 state-to-state kernel: (r, j) reads (r - 1, j - 1) and (r, j - 1)
-    b.append(line(sx + j * s - 3, sy + (r - 1) * s + s - 6, sx + j * s + 5, sy + r * s + 6, VERM, 2))
-    b.append(line(sx + j * s - 4, sy + r * s + s - 5, sx + j * s + 6, sy + r * s + s - 5, VERM, 2))
-    b.append(math(sx + j * s + s / 2, sy + n * s + 22, "`step` j = 4", 15, color=VERM))
+    b.append(
+        line(
+            sx + j * s - 3,
+            sy + (r - 1) * s + s - 6,
+            sx + j * s + 5,
+            sy + r * s + 6,
+            VERM,
+            2,
+        )
+    )
+    b.append(
+        line(
+            sx + j * s - 4,
+            sy + r * s + s - 5,
+            sx + j * s + 6,
+            sy + r * s + s - 5,
+            VERM,
+            2,
+        )
+    )
+    b.append(
+        math(
+            sx + j * s + s / 2, sy + n * s + 22, "`step` j = 4", 15, color=VERM
+        )
+    )
     b.append(line(sx + width * s + 8, y0 + 60, sx + width * s + 48, y0 + 60))
     b.append(text(sx + width * s + 28, y0 + 48, "unskew", 13, weight="bold"))
     b.append(math(sx + width * s + 28, y0 + 84, "`back to`", 13, color=GREY))
@@ -739,15 +1098,32 @@ def diagonal_bilstm_geometry() -> str:
             15,
         )
     )
-    b.append(math(W / 2, 284, "`skew:` s[r, r + c] = u[r, c]        `unskew:` u[r, c] = s[r, r + c]", 15))
+    b.append(
+        math(
+            W / 2,
+            284,
+            "`skew:` s[r, r + c] = u[r, c]        `unskew:` u[r, c] = s[r, r + c]",
+            15,
+        )
+    )
     # bottom: the context of a pixel, both directions
     b.append(line(20, 302, W - 20, 302, FRAME, 1, arrow=False))
     nn, mm, r0, c0 = 5, 7, 3, 3
     left, right = diagonal_context(nn, mm, r0, c0)
     gs, gy = 20, 346
     panels = [
-        (30, "left to right", {p: SKY_FILL for p in left}, "upper-left rectangle"),
-        (260, "right to left, shifted down", {p: OP_FILL for p in right}, "upper right, rows above r"),
+        (
+            30,
+            "left to right",
+            {p: SKY_FILL for p in left},
+            "upper-left rectangle",
+        ),
+        (
+            260,
+            "right to left, shifted down",
+            {p: OP_FILL for p in right},
+            "upper right, rows above r",
+        ),
         (
             490,
             "sum: the whole past",
@@ -799,18 +1175,26 @@ def vanishing_gradient() -> str:
         if nm == "⋯":
             b.append(text(x, y + 6, "…", 22))
             continue
-        b.append(rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8))
+        b.append(
+            rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8)
+        )
         b.append(math(x, y + 6, nm, 16))
         b.append(line(x, y + 70, x, y + bh / 2 + 1, GREY, 1.3))
         b.append(math(x, y + 88, nm.replace("h", "x"), 15, color=GREY))
     for k in range(4):
         x1, x2 = xs[k], xs[k + 1]
-        b.append(line(x1 + bw / 2 + 2, y - 8, x2 - bw / 2 - 2, y - 8, GREY, 1.3))
-        b.append(line(x2 - bw / 2 - 2, y + 10, x1 + bw / 2 + 2, y + 10, VERM, 2.2))
+        b.append(
+            line(x1 + bw / 2 + 2, y - 8, x2 - bw / 2 - 2, y - 8, GREY, 1.3)
+        )
+        b.append(
+            line(x2 - bw / 2 - 2, y + 10, x1 + bw / 2 + 2, y + 10, VERM, 2.2)
+        )
     b.append(text(155, y - 16, "forward", 12, color=GREY))
     for k, lab in enumerate(["J_{t+1}", "J_{t+2}", "", "J_T"]):
         if lab:
-            b.append(math((xs[k] + xs[k + 1]) / 2, y + 32, lab, 14, color=VERM))
+            b.append(
+                math((xs[k] + xs[k + 1]) / 2, y + 32, lab, 14, color=VERM)
+            )
     # loss
     b.append(line(xs[-1], y - bh / 2, xs[-1], y - 44, INK, 1.5))
     b.append(rect(xs[-1] - 22, y - 72, 44, 28, VERM_FILL, VERM, 1.4, rx=6))
@@ -818,11 +1202,25 @@ def vanishing_gradient() -> str:
     b.append(text(xs[-1] + 30, y - 53, "loss", 12, color=GREY, anchor="start"))
     b.append(text(155, y + 52, "backward", 12, color=VERM))
     b.append(
-        math(W / 2, 30, "∂h_T / ∂h_t = J_T J_{T-1} ⋯ J_{t+1},    J_k = ∂h_k / ∂h_{k-1} = diag(1 − h_k^2) W_{hh}", 16)
+        math(
+            W / 2,
+            30,
+            "∂h_T / ∂h_t = J_T J_{T-1} ⋯ J_{t+1},    J_k = ∂h_k / ∂h_{k-1} = diag(1 − h_k^2) W_{hh}",
+            16,
+        )
     )
     # bars: gradient norm reaching each h
     base = 322
-    b.append(text(20, 250, "size of the gradient that reaches each state", 13, anchor="start", weight="bold"))
+    b.append(
+        text(
+            20,
+            250,
+            "size of the gradient that reaches each state",
+            13,
+            anchor="start",
+            weight="bold",
+        )
+    )
     shrink = [0.06, 0.14, 0.32, None, 1.0]
     grow = [1.0, 0.5, 0.25, None, 0.09]
     for k, x in enumerate(xs):
@@ -834,11 +1232,25 @@ def vanishing_gradient() -> str:
         b.append(rect(x + 4, base - h2, 20, h2, VERM_FILL, VERM, 1.2))
     b.append(line(40, base, 660, base, INK, 1, arrow=False))
     b.append(rect(60, 341, 14, 12, SKY_FILL, SIG, 1.2))
-    b.append(math(80, 352, "σ_{max} < 1`: vanishes, at most` (γ σ_{max})^{T-t}", 15, anchor="start"))
+    b.append(
+        math(
+            80,
+            352,
+            "σ_{max} < 1`: vanishes, at most` (γ σ_{max})^{T-t}",
+            15,
+            anchor="start",
+        )
+    )
     b.append(rect(400, 341, 14, 12, VERM_FILL, VERM, 1.2))
     b.append(math(420, 352, "σ_{max} > 1`: may explode`", 15, anchor="start"))
     b.append(
-        math(W / 2, 376, "σ_{max}`: largest singular value of` W_{hh}`;` γ = 1 `bounds` 1 − h_k^2", 14, color=GREY)
+        math(
+            W / 2,
+            376,
+            "σ_{max}`: largest singular value of` W_{hh}`;` γ = 1 `bounds` 1 − h_k^2",
+            14,
+            color=GREY,
+        )
     )
     return svg(
         W,
@@ -862,7 +1274,10 @@ def sequence_classification() -> str:
     b = []
     bw, bh = 50, 34
     y = 190
-    panels = [(20, "many-to-one: classify", True), (380, "many-to-many: label every step", False)]
+    panels = [
+        (20, "many-to-one: classify", True),
+        (380, "many-to-many: label every step", False),
+    ]
     for x0, title, one in panels:
         b.append(text(x0 + 160, 30, title, 15, weight="bold"))
         xs = [x0 + 55, x0 + 125, x0 + 195, x0 + 295]
@@ -870,36 +1285,87 @@ def sequence_classification() -> str:
         b.append(line(x0 + 8, y, xs[0] - bw / 2, y))
         b.append(math(x0 + 4, y - 8, "h_0", 14, anchor="start"))
         for k, (x, t) in enumerate(zip(xs, subs, strict=True)):
-            b.append(rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8))
+            b.append(
+                rect(x - bw / 2, y - bh / 2, bw, bh, CELL_FILL, INK, 1.5, rx=8)
+            )
             b.append(math(x, y + 6, f"h_{t}", 15))
             b.append(line(x, y + 62, x, y + bh / 2 + 1))
             b.append(math(x, y + 80, f"x_{t}", 15))
             if k < 3:
                 end = xs[k + 1] - bw / 2
                 if k == 2:
-                    b.append(line(x + bw / 2, y, x + bw / 2 + 14, y, INK, 1.6, arrow=False))
+                    b.append(
+                        line(
+                            x + bw / 2,
+                            y,
+                            x + bw / 2 + 14,
+                            y,
+                            INK,
+                            1.6,
+                            arrow=False,
+                        )
+                    )
                     b.append(text((x + xs[k + 1]) / 2, y + 5, "…", 16))
                     b.append(line(end - 14, y, end, y))
                 else:
                     b.append(line(x + bw / 2, y, end, y))
             if not one:
                 b.append(line(x, y - bh / 2, x, y - 60, VERM))
-                b.append(rect(x - 26, y - 92, 52, 30, VERM_FILL, VERM, 1.4, rx=6))
+                b.append(
+                    rect(x - 26, y - 92, 52, 30, VERM_FILL, VERM, 1.4, rx=6)
+                )
                 b.append(math(x, y - 72, f"y_{t}", 15))
         if one:
             x = xs[-1]
             b.append(line(x, y - bh / 2, x, y - 60, VERM))
             b.append(rect(x - 26, y - 92, 52, 30, VERM_FILL, VERM, 1.4, rx=6))
             b.append(math(x, y - 72, "y", 15))
-            b.append(math(x0 + 160, 62, "p(y | x_{1:T}) = softmax(W_y s + b_y)", 14))
-            b.append(math(x0 + 160, 82, "s = h_T  `(or the mean of all` h_t`)`", 14))
-            b.append(text(x0 + 120, y - 60, "only the last state", 12, color=GREY))
+            b.append(
+                math(x0 + 160, 62, "p(y | x_{1:T}) = softmax(W_y s + b_y)", 14)
+            )
+            b.append(
+                math(x0 + 160, 82, "s = h_T  `(or the mean of all` h_t`)`", 14)
+            )
+            b.append(
+                text(x0 + 120, y - 60, "only the last state", 12, color=GREY)
+            )
             b.append(text(x0 + 120, y - 45, "is read out", 12, color=GREY))
-            b.append(math(x0 + 160, 318, "x_t`: row` t `of the image; one label per image`", 14, color=GREY))
+            b.append(
+                math(
+                    x0 + 160,
+                    318,
+                    "x_t`: row` t `of the image; one label per image`",
+                    14,
+                    color=GREY,
+                )
+            )
         else:
-            b.append(math(x0 + 160, 62, "p(y_t | x_{1:t}) = softmax(W_y h_t + b_y)", 14))
-            b.append(math(x0 + 160, 82, "`the same` W_y, b_y `at every step`", 14, color=GREY))
-            b.append(math(x0 + 160, 318, "x_t`: column` t `of the canvas; one label per column`", 14, color=GREY))
+            b.append(
+                math(
+                    x0 + 160,
+                    62,
+                    "p(y_t | x_{1:t}) = softmax(W_y h_t + b_y)",
+                    14,
+                )
+            )
+            b.append(
+                math(
+                    x0 + 160,
+                    82,
+                    "`the same` W_y, b_y `at every step`",
+                    14,
+                    color=GREY,
+                )
+            )
+            b.append(
+                math(
+                    x0 + 160,
+                    318,
+                    "x_t`: column` t `of the canvas; one label per column`",
+                    14,
+                    color=GREY,
+                )
+            )
     b.append(line(W / 2, 20, W / 2, 310, FRAME, 1, arrow=False))
     return svg(
         W,
@@ -940,9 +1406,16 @@ def main(argv: list[str] | None = None) -> int:
                 stale.append(name)
             continue
         out.write_text(content, encoding="utf-8")
-        print("wrote", out.relative_to(OUT_DIR.parent.parent), f"({len(content.encode()) / 1000:.1f} kB)")
+        print(
+            "wrote",
+            out.relative_to(OUT_DIR.parent.parent),
+            f"({len(content.encode()) / 1000:.1f} kB)",
+        )
     if stale:
-        print("out of date (run python scripts/make_diagrams.py):", ", ".join(stale))
+        print(
+            "out of date (run python scripts/make_diagrams.py):",
+            ", ".join(stale),
+        )
         return 1
     return 0
 

@@ -19,17 +19,30 @@ import torch  # noqa: E402
 from rnntutor.generation import GatedPixelCNN, PixelCNN, dependency_matrix  # noqa: E402
 from rnntutor.generation.plots import draw_masks  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "book" / "images" / "pixelcnn_masks.svg"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "book"
+    / "images"
+    / "pixelcnn_masks.svg"
+)
 PIXEL = (5, 4)
 
 
 def main() -> int:
-    matplotlib.rcParams["svg.hashsalt"] = "rnntutor"  # reproducible ids in the SVG
+    matplotlib.rcParams["svg.hashsalt"] = (
+        "rnntutor"  # reproducible ids in the SVG
+    )
     torch.manual_seed(0)
     i = PIXEL[0] * 8 + PIXEL[1]
     cnn = PixelCNN((8, 8), channels=8, num_layers=6, in_kernel=3, kernel=3)
-    gated = GatedPixelCNN((8, 8), channels=8, num_layers=6, in_kernel=3, kernel=3)
-    fig = draw_masks(dependency_matrix(cnn)[i].reshape(8, 8), dependency_matrix(gated)[i].reshape(8, 8), PIXEL)
+    gated = GatedPixelCNN(
+        (8, 8), channels=8, num_layers=6, in_kernel=3, kernel=3
+    )
+    fig = draw_masks(
+        dependency_matrix(cnn)[i].reshape(8, 8),
+        dependency_matrix(gated)[i].reshape(8, 8),
+        PIXEL,
+    )
     fig.savefig(OUT, format="svg", metadata={"Date": None})
     print("wrote", OUT)
     return 0

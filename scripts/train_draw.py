@@ -37,34 +37,65 @@ from rnntutor.generation.pretrained import save_model
 
 def _relative(path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent))
+        return str(
+            Path(path)
+            .resolve()
+            .relative_to(Path(__file__).resolve().parent.parent)
+        )
     except ValueError:
         return str(path)
 
 
-def split_train_val(images: np.ndarray, n_val: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def split_train_val(
+    images: np.ndarray, n_val: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A seeded permutation of the training images; its last ``n_val`` are held out."""
     perm = np.random.default_rng(seed).permutation(len(images))
     return images[perm[:-n_val]], images[perm[-n_val:]]
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default=str(SHIPPED_DIR / "draw_mnist5k.pt"))
-    p.add_argument("--no-attention", action="store_true", help="full-image read and write")
+    p.add_argument(
+        "--no-attention", action="store_true", help="full-image read and write"
+    )
     p.add_argument("--T", type=int, default=10)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--z-dim", type=int, default=20)
     p.add_argument("--read-n", type=int, default=5)
     p.add_argument("--write-n", type=int, default=5)
     p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--max-minutes", type=float, default=55.0, help="wall-clock budget (0: none)")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=55.0,
+        help="wall-clock budget (0: none)",
+    )
     p.add_argument("--patience", type=int, default=20)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--kl-warmup", type=float, default=0.0, help="epochs of linear KL warm-up (0: none)")
+    p.add_argument(
+        "--kl-warmup",
+        type=float,
+        default=0.0,
+        help="epochs of linear KL warm-up (0: none)",
+    )
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--val", type=int, default=500, help="training images held out for early stopping")
-    p.add_argument("--k", type=int, default=100, help="importance samples for the test IW-NLL")
+    p.add_argument(
+        "--val",
+        type=int,
+        default=500,
+        help="training images held out for early stopping",
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        default=100,
+        help="importance samples for the test IW-NLL",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
@@ -73,8 +104,12 @@ def main(argv=None) -> int:
     check_writable(args.out)
     start = time.time()
 
-    train_all = binarize(load_split("mnist5k", "train", seed=0)[0], 0.5)  # (4000, 28, 28)
-    test_x = binarize(load_split("mnist5k", "test", seed=0)[0], 0.5)  # (1000, 28, 28)
+    train_all = binarize(
+        load_split("mnist5k", "train", seed=0)[0], 0.5
+    )  # (4000, 28, 28)
+    test_x = binarize(
+        load_split("mnist5k", "test", seed=0)[0], 0.5
+    )  # (1000, 28, 28)
     train_x, val_x = split_train_val(train_all, args.val, seed=0)
     seed_everything(args.seed)
     model = DRAW(
@@ -88,7 +123,10 @@ def main(argv=None) -> int:
     )
 
     def log(epoch, train, val, seconds):
-        print(f"epoch {epoch}: train -ELBO {train:.2f}, val -ELBO {val:.2f} nats ({seconds:.0f} s)", flush=True)
+        print(
+            f"epoch {epoch}: train -ELBO {train:.2f}, val -ELBO {val:.2f} nats ({seconds:.0f} s)",
+            flush=True,
+        )
 
     hist = train_draw(
         model,
@@ -110,7 +148,9 @@ def main(argv=None) -> int:
     # a quick check that a test can afford: the first 100 test images, same seeds
     first = test_x[:100]
     neg_elbo_100 = float(-model.elbo(first, seed=0).double().mean())
-    iw_nll_100 = float(-model.log_prob(first, k=args.k, seed=0).double().mean())
+    iw_nll_100 = float(
+        -model.log_prob(first, k=args.k, seed=0).double().mean()
+    )
     metrics = {
         "test_neg_elbo_nats": round(neg_elbo, 4),
         "test_iw_nll_nats": round(iw_nll, 4),
@@ -135,7 +175,8 @@ def main(argv=None) -> int:
         "checkpoint": Path(args.out).name,
         "sha256": sha,
         "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_draw.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python scripts/train_draw.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "seed": args.seed,
         "args": {**vars(args), "out": _relative(args.out)},
         "model": "DRAW",
@@ -149,8 +190,15 @@ def main(argv=None) -> int:
         "epochs_run": len(hist.train),
         "stopped": hist.stopped or f"{args.epochs} epochs",
         "curve": [
-            {"epoch": i + 1, "train_neg_elbo": round(t, 3), "val_neg_elbo": round(v, 3), "seconds": round(s, 1)}
-            for i, (t, v, s) in enumerate(zip(hist.train, hist.val, hist.seconds, strict=True))
+            {
+                "epoch": i + 1,
+                "train_neg_elbo": round(t, 3),
+                "val_neg_elbo": round(v, 3),
+                "seconds": round(s, 1),
+            }
+            for i, (t, v, s) in enumerate(
+                zip(hist.train, hist.val, hist.seconds, strict=True)
+            )
         ],
         "train_seconds": round(train_seconds, 1),
         "wall_seconds": round(time.time() - start, 1),
@@ -158,7 +206,9 @@ def main(argv=None) -> int:
         "python": platform.python_version(),
         "machine": f"{platform.machine()} CPU, {args.threads} thread(s), shared 2-core box",
     }
-    Path(args.out).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    Path(args.out).with_suffix(".json").write_text(
+        json.dumps(record, indent=2) + "\n"
+    )
     print(json.dumps(record["metrics"], indent=2))
     return 0
 

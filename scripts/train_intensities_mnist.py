@@ -49,14 +49,23 @@ DATA = {
 
 def _relative(path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent))
+        return str(
+            Path(path)
+            .resolve()
+            .relative_to(Path(__file__).resolve().parent.parent)
+        )
     except ValueError:
         return str(path)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(CHECKPOINT_DIR / "pixelcnn_mnist5k_256.pt"))
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out", default=str(CHECKPOINT_DIR / "pixelcnn_mnist5k_256.pt")
+    )
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--lr-decay", type=float, default=0.7)
@@ -70,11 +79,21 @@ def main(argv=None) -> int:
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
     torch.set_num_threads(args.threads)
     start = time.time()
-    x_train = quantize(load_split("mnist5k", "train", seed=0)[0], LEVELS)  # (4000, 28, 28) levels 0..255
-    x_test = quantize(load_split("mnist5k", "test", seed=0)[0], LEVELS)  # (1000, 28, 28)
+    x_train = quantize(
+        load_split("mnist5k", "train", seed=0)[0], LEVELS
+    )  # (4000, 28, 28) levels 0..255
+    x_test = quantize(
+        load_split("mnist5k", "test", seed=0)[0], LEVELS
+    )  # (1000, 28, 28)
     seed_everything(args.seed)
     model = PixelCNN(
-        (28, 28), channels=args.channels, num_layers=args.layers, in_kernel=7, kernel=3, head=args.head, levels=LEVELS
+        (28, 28),
+        channels=args.channels,
+        num_layers=args.layers,
+        in_kernel=7,
+        kernel=3,
+        head=args.head,
+        levels=LEVELS,
     )
     epochs = []
 
@@ -82,8 +101,17 @@ def main(argv=None) -> int:
         if epoch == args.epochs:  # the last epoch is evaluated below
             return
         bits = float(m.nll_bits_per_dim(x_test).mean())
-        epochs.append({"epoch": epoch, "test_bits_per_dim": round(bits, 4), "seconds": round(time.time() - start, 1)})
-        print(f"epoch {epoch}: test {bits:.4f} bits/dim ({time.time() - start:.0f} s)", flush=True)
+        epochs.append(
+            {
+                "epoch": epoch,
+                "test_bits_per_dim": round(bits, 4),
+                "seconds": round(time.time() - start, 1),
+            }
+        )
+        print(
+            f"epoch {epoch}: test {bits:.4f} bits/dim ({time.time() - start:.0f} s)",
+            flush=True,
+        )
 
     hist = train_generator(  # one epoch: the shipped model is small and quick, not converged
         model,
@@ -108,7 +136,8 @@ def main(argv=None) -> int:
         "checkpoint": Path(args.out).name,
         "sha256": file_sha256(args.out),
         "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_intensities_mnist.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python scripts/train_intensities_mnist.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "seed": args.seed,
         "args": {**vars(args), "out": _relative(args.out)},
         "model": type(model).__name__,
@@ -122,7 +151,9 @@ def main(argv=None) -> int:
         "python": platform.python_version(),
         "machine": f"{platform.machine()} CPU, {args.threads} thread(s)",
     }
-    Path(args.out).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    Path(args.out).with_suffix(".json").write_text(
+        json.dumps(record, indent=2) + "\n"
+    )
     print(json.dumps(metrics, indent=2))
     return 0
 

@@ -33,22 +33,42 @@ DATA = {
     "image_shape": [64, 64],
     "n_in": 10,
 }
-CONFIG = {"frame_size": 64, "patch": 8, "hidden_channels": [64, 64], "kernel_size": 3, "n_out": 10}
+CONFIG = {
+    "frame_size": 64,
+    "patch": 8,
+    "hidden_channels": [64, 64],
+    "kernel_size": 3,
+    "n_out": 10,
+}
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--minutes", type=float, default=None, help="stop after this much training time")
+    ap.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="stop after this much training time",
+    )
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-n", type=int, default=256)
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--device", default="cpu", help='"cpu", "cuda", "mps" or "auto"')
+    ap.add_argument(
+        "--device", default="cpu", help='"cpu", "cuda", "mps" or "auto"'
+    )
     ap.add_argument("--log", default="convlstm_curve.jsonl")
-    ap.add_argument("--out", default=str(Path(rnntutor.__file__).parent / "checkpoints" / "convlstm_moving_mnist.pt"))
+    ap.add_argument(
+        "--out",
+        default=str(
+            Path(rnntutor.__file__).parent
+            / "checkpoints"
+            / "convlstm_moving_mnist.pt"
+        ),
+    )
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -58,7 +78,9 @@ def main(argv=None) -> None:
     best = {"mse_per_frame": float("inf")}
     training = {
         "script": "scripts/train_moving_mnist.py",
-        "data": "generated Moving MNIST, " + json.dumps(MOVING_MNIST) + ", training digits of mnist5k",
+        "data": "generated Moving MNIST, "
+        + json.dumps(MOVING_MNIST)
+        + ", training digits of mnist5k",
         "steps": args.steps,
         "batch_size": args.batch_size,
         "lr": args.lr,
@@ -67,7 +89,20 @@ def main(argv=None) -> None:
     }
 
     def on_eval(rec, model):
-        print(json.dumps({k: rec[k] for k in ("step", "seconds", "train_loss", "bce_per_sequence", "mse_per_frame")}))
+        print(
+            json.dumps(
+                {
+                    k: rec[k]
+                    for k in (
+                        "step",
+                        "seconds",
+                        "train_loss",
+                        "bce_per_sequence",
+                        "mse_per_frame",
+                    )
+                }
+            )
+        )
         if rec["mse_per_frame"] < best["mse_per_frame"]:
             best.update(rec)
             metrics = {
@@ -94,7 +129,15 @@ def main(argv=None) -> None:
         on_eval=on_eval,
         device=args.device,
     )
-    print("best", json.dumps({k: best.get(k) for k in ("step", "bce_per_sequence", "mse_per_frame")}))
+    print(
+        "best",
+        json.dumps(
+            {
+                k: best.get(k)
+                for k in ("step", "bce_per_sequence", "mse_per_frame")
+            }
+        ),
+    )
 
 
 if __name__ == "__main__":

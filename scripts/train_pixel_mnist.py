@@ -34,12 +34,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def train_order(args, order: str, device: torch.device) -> dict:
     """Train, evaluate and save the LSTM for one pixel order; return its record."""
     seed_everything(args.seed)
-    x_train, y_train = data.load_split(args.dataset, "train", seed=args.seed, download=args.download)
-    x_test, y_test = data.load_split(args.dataset, "test", seed=args.seed, download=args.download)
-    train_loader = data.make_loader(
-        x_train, y_train, order=order, batch_size=args.batch_size, shuffle=True, seed=args.seed
+    x_train, y_train = data.load_split(
+        args.dataset, "train", seed=args.seed, download=args.download
     )
-    test_loader = data.make_loader(x_test, y_test, order=order, batch_size=256, shuffle=False)
+    x_test, y_test = data.load_split(
+        args.dataset, "test", seed=args.seed, download=args.download
+    )
+    train_loader = data.make_loader(
+        x_train,
+        y_train,
+        order=order,
+        batch_size=args.batch_size,
+        shuffle=True,
+        seed=args.seed,
+    )
+    test_loader = data.make_loader(
+        x_test, y_test, order=order, batch_size=256, shuffle=False
+    )
     model = SequenceClassifier(
         cell="lstm", input_size=1, hidden_size=args.hidden_size, num_classes=10, impl=args.impl,
         readout=args.readout, order=order, order_seed=args.seed,
@@ -52,8 +63,17 @@ def train_order(args, order: str, device: torch.device) -> dict:
         h = train.fit(model, train_loader, epochs=1, lr=args.lr, optimizer=optimizer, clip=args.clip,
                       device=device, seed=args.seed + epoch, progress=False)  # fmt: skip
         epochs_run += 1
-        history.append({"epoch": epoch + 1, "train_loss": h.train_loss[-1], "train_acc": h.train_acc[-1]})
-        print(f"[{order}] epoch {epoch + 1}: loss {h.train_loss[-1]:.4f} acc {h.train_acc[-1]:.4f}", flush=True)
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": h.train_loss[-1],
+                "train_acc": h.train_acc[-1],
+            }
+        )
+        print(
+            f"[{order}] epoch {epoch + 1}: loss {h.train_loss[-1]:.4f} acc {h.train_acc[-1]:.4f}",
+            flush=True,
+        )
         if time.perf_counter() - start > args.budget:
             break
     seconds = time.perf_counter() - start
@@ -81,7 +101,9 @@ def train_order(args, order: str, device: torch.device) -> dict:
         "readout": args.readout,
         "lr": args.lr,
         "seed": args.seed,
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else str(device),
+        "device": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else str(device),
         "torch": torch.__version__,
         "epochs_run": epochs_run,
         "train_seconds": round(seconds, 1),
@@ -93,20 +115,40 @@ def train_order(args, order: str, device: torch.device) -> dict:
         "history": history,
     }
     (args.out / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
-    print(f"[{order}] test accuracy {metrics['accuracy']:.4f} after {epochs_run} epochs in {seconds:.0f} s -> {path}")
+    print(
+        f"[{order}] test accuracy {metrics['accuracy']:.4f} after {epochs_run} epochs in {seconds:.0f} s -> {path}"
+    )
     return record
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="mnist5k", choices=["mnist5k", "mnist"])
-    parser.add_argument("--orders", default="pixels,permuted", help="comma-separated: pixels, permuted")
-    parser.add_argument("--hidden-size", type=int, default=128)
-    parser.add_argument("--readout", default="last", choices=["last", "mean"], help="last or mean hidden state")
-    parser.add_argument("--impl", default="cudnn", choices=["scratch", "fused", "cudnn"])
-    parser.add_argument("--epochs", type=int, default=200, help="at most this many epochs")
     parser.add_argument(
-        "--budget", type=float, default=240.0, help="stop after the epoch that passes this many seconds"
+        "--dataset", default="mnist5k", choices=["mnist5k", "mnist"]
+    )
+    parser.add_argument(
+        "--orders",
+        default="pixels,permuted",
+        help="comma-separated: pixels, permuted",
+    )
+    parser.add_argument("--hidden-size", type=int, default=128)
+    parser.add_argument(
+        "--readout",
+        default="last",
+        choices=["last", "mean"],
+        help="last or mean hidden state",
+    )
+    parser.add_argument(
+        "--impl", default="cudnn", choices=["scratch", "fused", "cudnn"]
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=200, help="at most this many epochs"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=240.0,
+        help="stop after the epoch that passes this many seconds",
     )
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--clip", type=float, default=1.0)
@@ -114,11 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--download", action="store_true")
-    parser.add_argument("--out", type=Path, default=ROOT / "rnntutor" / "checkpoints")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "rnntutor" / "checkpoints"
+    )
     args = parser.parse_args(argv)
     device = get_device(args.device)
-    for order in args.orders.split(","):  # every output path is checked before the first training
-        check_writable(args.out / f"lstm_{order.strip()}_{args.readout}_{args.dataset}.pt")
+    for order in args.orders.split(
+        ","
+    ):  # every output path is checked before the first training
+        check_writable(
+            args.out / f"lstm_{order.strip()}_{args.readout}_{args.dataset}.pt"
+        )
     for order in args.orders.split(","):
         train_order(args, order.strip(), device)
     return 0

@@ -36,22 +36,41 @@ from rnntutor.train import fit
 
 def _relative(path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent))
+        return str(
+            Path(path)
+            .resolve()
+            .relative_to(Path(__file__).resolve().parent.parent)
+        )
     except ValueError:
         return str(path)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(CHECKPOINT_DIR / "row_lstm_mnist5k.pt"))
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out", default=str(CHECKPOINT_DIR / "row_lstm_mnist5k.pt")
+    )
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--lr-decay", type=float, default=0.8, help="multiply the learning rate by this after each epoch")
+    p.add_argument(
+        "--lr-decay",
+        type=float,
+        default=0.8,
+        help="multiply the learning rate by this after each epoch",
+    )
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on a shared 2-core box)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (1 is fastest on a shared 2-core box)",
+    )
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
     os.environ.setdefault("RNNTUTOR_PROGRESS", "0")
@@ -59,11 +78,15 @@ def main(argv=None) -> int:
     check_writable(args.out)  # before the training, not after
     start = time.time()
 
-    train_x = binarize(load_split("mnist5k", "train", seed=0)[0], 0.5)  # (4000, 28, 28)
+    train_x = binarize(
+        load_split("mnist5k", "train", seed=0)[0], 0.5
+    )  # (4000, 28, 28)
     test_raw = load_split("mnist5k", "test", seed=0)[0]  # (1000, 28, 28)
     seed_everything(args.seed)
     model = RowLSTM((28, 28), hidden=args.hidden, num_layers=args.layers)
-    loader = image_loader(train_x, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    loader = image_loader(
+        train_x, batch_size=args.batch_size, shuffle=True, seed=args.seed
+    )
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     epochs = []
     for epoch in range(args.epochs):
@@ -88,14 +111,21 @@ def main(argv=None) -> int:
                 "seconds": hist.seconds[-1],
             }
         )
-        print(f"epoch {epoch + 1}: train NLL {hist.train_loss[-1]:.2f} nats ({hist.seconds[-1]:.0f} s)", flush=True)
+        print(
+            f"epoch {epoch + 1}: train NLL {hist.train_loss[-1]:.2f} nats ({hist.seconds[-1]:.0f} s)",
+            flush=True,
+        )
     model.cpu().eval()
     test_nll = float(-model.log_prob(binarize(test_raw, 0.5)).mean())
-    test_nll_stoch = float(-model.log_prob(binarize_stochastic(test_raw, seed=0)).mean())
+    test_nll_stoch = float(
+        -model.log_prob(binarize_stochastic(test_raw, seed=0)).mean()
+    )
     metrics = {
         "test_nll_nats_threshold": round(test_nll, 4),
         "test_nll_nats_stochastic": round(test_nll_stoch, 4),
-        "test_bits_per_dim_threshold": round(test_nll / (784 * 0.6931471805599453), 5),
+        "test_bits_per_dim_threshold": round(
+            test_nll / (784 * 0.6931471805599453), 5
+        ),
         "train_nll_last_epoch": round(epochs[-1]["train_nll"], 4),
     }
     provenance = {
@@ -111,7 +141,8 @@ def main(argv=None) -> int:
         "checkpoint": Path(args.out).name,
         "sha256": sha,
         "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_row_lstm.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python scripts/train_row_lstm.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "seed": args.seed,
         "args": {**vars(args), "out": _relative(args.out)},
         "model": "RowLSTM",
@@ -128,7 +159,9 @@ def main(argv=None) -> int:
         "python": platform.python_version(),
         "machine": f"{platform.machine()} CPU, {args.threads} thread(s), device {args.device}",
     }
-    Path(args.out).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    Path(args.out).with_suffix(".json").write_text(
+        json.dumps(record, indent=2) + "\n"
+    )
     print(json.dumps(record["metrics"], indent=2))
     return 0
 

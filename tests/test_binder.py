@@ -20,9 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory):
-    exe = shutil.which("jupyter-repo2docker", path=str(Path(sys.executable).parent))
+    exe = shutil.which(
+        "jupyter-repo2docker", path=str(Path(sys.executable).parent)
+    )
     if exe is None:
-        pytest.fail("jupyter-repo2docker is not installed: pip install -e '.[test]'")
+        pytest.fail(
+            "jupyter-repo2docker is not installed: pip install -e '.[test]'"
+        )
     result = subprocess.run(
         [exe, "--no-build", "--no-run", "--debug", str(ROOT)],
         capture_output=True,
@@ -39,16 +43,24 @@ def test_plan_uses_environment_yml_with_python_3_11(plan):
     assert "Python version unspecified" not in plan
     # the base environment is repo2docker's lock file for that Python
     assert re.search(r"environment\S*py\S*3\S*11\S*lock", plan)
-    assert re.search(r'env update -p \$\{NB_PYTHON_PREFIX\} --file "environment\.yml"', plan)
+    assert re.search(
+        r'env update -p \$\{NB_PYTHON_PREFIX\} --file "environment\.yml"', plan
+    )
 
 
 def test_plan_installs_the_package_after_copying_the_repository(plan):
     copy = plan.index("COPY --chown=0:0 src/ ${REPO_DIR}/")
     update = plan.index('--file "environment.yml"')
-    assert copy < update, "environment.yml is installed before the repository is there: '-e .' would fail"
+    assert copy < update, (
+        "environment.yml is installed before the repository is there: '-e .' would fail"
+    )
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
-    assert "-e ." in pip  # what installs rnntutor (from the copied repository) in that step
+    pip = next(
+        dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict)
+    )
+    assert (
+        "-e ." in pip
+    )  # what installs rnntutor (from the copied repository) in that step
     assert "python=3.11" in env["dependencies"]
 
 

@@ -12,21 +12,31 @@ from rnntutor.classification.cnn import SmallCNN
 def _counted_macs(model, x) -> int:
     with FlopCounterMode(display=False) as counter:
         model(x)
-    return counter.get_total_flops() // 2 // x.shape[0]  # 2 FLOPs per multiply-add, per sample
+    return (
+        counter.get_total_flops() // 2 // x.shape[0]
+    )  # 2 FLOPs per multiply-add, per sample
 
 
 @pytest.mark.parametrize(("cell", "I", "H", "T", "K"), [("lstm", 8, 64, 8, 10), ("gru", 3, 5, 7, 4),
                                                         ("rnn", 1, 6, 11, 3), ("lstm", 1, 7, 13, 2)])  # fmt: skip
 def test_recurrent_macs_match_torchs_flop_counter(cell, I, H, T, K):  # noqa: E741 - the book's symbol
     torch.manual_seed(0)
-    model = rnn.SequenceClassifier(cell, I, H, K, impl="scratch")  # plain matrix products, all counted
-    assert _counted_macs(model, torch.randn(3, T, I)) == cost.recurrent_macs(cell, I, H, T, K)
+    model = rnn.SequenceClassifier(
+        cell, I, H, K, impl="scratch"
+    )  # plain matrix products, all counted
+    assert _counted_macs(model, torch.randn(3, T, I)) == cost.recurrent_macs(
+        cell, I, H, T, K
+    )
 
 
-@pytest.mark.parametrize(("C", "h", "w", "K"), [(16, 8, 8, 10), (3, 12, 9, 4), (5, 28, 28, 10)])
+@pytest.mark.parametrize(
+    ("C", "h", "w", "K"), [(16, 8, 8, 10), (3, 12, 9, 4), (5, 28, 28, 10)]
+)
 def test_cnn_macs_match_torchs_flop_counter(C, h, w, K):  # noqa: E741
     torch.manual_seed(0)
-    assert _counted_macs(SmallCNN(C, K), torch.randn(2, h, w)) == cost.cnn_macs(C, h, w, K)
+    assert _counted_macs(
+        SmallCNN(C, K), torch.randn(2, h, w)
+    ) == cost.cnn_macs(C, h, w, K)
 
 
 def test_chapter_numbers_by_hand():

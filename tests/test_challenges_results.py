@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("eval_challenges", ROOT / "scripts" / "eval_challenges.py")
+    spec = importlib.util.spec_from_file_location(
+        "eval_challenges", ROOT / "scripts" / "eval_challenges.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -23,13 +25,17 @@ def _check_summary(entry, n):
     values = np.array(entry["values"])
     assert len(values) == n
     assert entry["mean"] == pytest.approx(values.mean(), abs=2e-6)
-    assert entry["sd"] == pytest.approx(values.std(ddof=1) if n > 1 else 0.0, abs=2e-6)
+    assert entry["sd"] == pytest.approx(
+        values.std(ddof=1) if n > 1 else 0.0, abs=2e-6
+    )
 
 
 def test_mean_sd_is_the_sample_standard_deviation():
     mean, sd = experiments.mean_sd([1.0, 2.0, 4.0])
     assert mean == pytest.approx(7 / 3)
-    assert sd == pytest.approx(np.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2))
+    assert sd == pytest.approx(
+        np.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2)
+    )
     assert experiments.mean_sd([0.5]) == (0.5, 0.0)
     with pytest.raises(ValueError, match="non-empty 1-D"):
         experiments.mean_sd([])
@@ -38,7 +44,9 @@ def test_mean_sd_is_the_sample_standard_deviation():
 def test_adding_record_is_well_formed():
     record = results.load("challenges_adding")
     seeds = record["seeds"]
-    assert len(seeds) >= 3 and record["command"].startswith("python scripts/eval_challenges.py")
+    assert len(seeds) >= 3 and record["command"].startswith(
+        "python scripts/eval_challenges.py"
+    )
     assert {10, 20, 40} <= set(record["lengths"])
     threshold = record["success_threshold"]
     assert threshold == pytest.approx(tasks.adding_baseline() / 2, abs=1e-6)
@@ -46,7 +54,9 @@ def test_adding_record_is_well_formed():
         for T in record["lengths"]:
             entry = record["results"][cell][str(T)]
             _check_summary(entry, len(seeds))
-            assert entry["successes"] == sum(v < threshold for v in entry["values"])
+            assert entry["successes"] == sum(
+                v < threshold for v in entry["values"]
+            )
             assert all(0 <= v < 1 for v in entry["values"])
 
 
@@ -57,31 +67,54 @@ def test_overfitting_record_is_well_formed():
     assert list(record["results"]) == list(_script().CONFIGS)
     for name, entry in record["results"].items():
         H = 8 if "H=8" in name else 64 if "H=64" in name else 256
-        assert entry["params"] == 3 * H * (8 + H + 2) + 10 * H + 10, name  # GRU + readout
+        assert entry["params"] == 3 * H * (8 + H + 2) + 10 * H + 10, (
+            name
+        )  # GRU + readout
         for key in ("best", "last", "train_acc", "val_acc"):
             _check_summary(entry[key], n)
-        assert all(b <= last + 1e-9 for b, last in zip(entry["best"]["values"], entry["last"]["values"], strict=True))
+        assert all(
+            b <= last + 1e-9
+            for b, last in zip(
+                entry["best"]["values"], entry["last"]["values"], strict=True
+            )
+        )
         assert all(1 <= e <= record["epochs"] for e in entry["best_epoch"])
 
 
 def test_script_tables_have_the_recorded_shape():
     script = _script()
-    (T, table), *_ = list(script.adding_table([5], [0, 1], cells=("gru",), steps=3, log=lambda *a: None))
+    (T, table), *_ = list(
+        script.adding_table(
+            [5], [0, 1], cells=("gru",), steps=3, log=lambda *a: None
+        )
+    )
     assert T == 5 and set(table) == {"gru"}
     _check_summary(table["gru"]["5"], 2)
-    assert table["gru"]["5"]["values"][0] == pytest.approx(experiments.adding_run("gru", 5, steps=3, seed=0), abs=1e-6)
+    assert table["gru"]["5"]["values"][0] == pytest.approx(
+        experiments.adding_run("gru", 5, steps=3, seed=0), abs=1e-6
+    )
     config = {"GRU H=8": dict(hidden=8)}
-    small = script.overfitting_table([0], configs=config, n_small=40, epochs=1, log=lambda *a: None)
+    small = script.overfitting_table(
+        [0], configs=config, n_small=40, epochs=1, log=lambda *a: None
+    )
     assert small["GRU H=8"]["params"] == 3 * 8 * 18 + 90
     _check_summary(small["GRU H=8"]["best"], 1)
 
 
 def test_the_recorded_seed_0_tanh_rnn_run_is_reproduced():
     record = results.load("challenges_adding")
-    recorded = record["results"]["rnn"]["10"]["values"][record["seeds"].index(0)]
-    mse = experiments.adding_run("rnn", 10, seed=0)  # the chapter's live run at T = 10 (a few seconds)
-    assert mse == pytest.approx(recorded, rel=0.5)  # same recipe; other CPUs may round differently
-    assert (mse < record["success_threshold"]) == (recorded < record["success_threshold"])
+    recorded = record["results"]["rnn"]["10"]["values"][
+        record["seeds"].index(0)
+    ]
+    mse = experiments.adding_run(
+        "rnn", 10, seed=0
+    )  # the chapter's live run at T = 10 (a few seconds)
+    assert mse == pytest.approx(
+        recorded, rel=0.5
+    )  # same recipe; other CPUs may round differently
+    assert (mse < record["success_threshold"]) == (
+        recorded < record["success_threshold"]
+    )
 
 
 def test_merge_combines_records_of_separate_seeds_in_seed_order():
@@ -89,7 +122,9 @@ def test_merge_combines_records_of_separate_seeds_in_seed_order():
 
     def record(seeds, values):
         command = (
-            f"python scripts/eval_challenges.py --experiment adding --seeds {' '.join(map(str, seeds))} --lengths 10"
+            "python scripts/eval_challenges.py --experiment adding --seeds "
+            + " ".join(map(str, seeds))
+            + " --lengths 10"
         )
         entry = {**script._summary(values), "successes": 0}
         return dict(script="s", command=command, date="2026-01-01", machine={}, seeds=seeds, lengths=[10], steps=400,
@@ -104,7 +139,9 @@ def test_merge_combines_records_of_separate_seeds_in_seed_order():
     with pytest.raises(ValueError, match="more than one record"):
         script.merge([record([0], [0.1]), record([0], [0.2])])
     with pytest.raises(ValueError, match="differ in 'steps'"):
-        script.merge([record([0], [0.1]), {**record([1], [0.2]), "steps": 100}])
+        script.merge(
+            [record([0], [0.1]), {**record([1], [0.2]), "steps": 100}]
+        )
 
 
 def test_plot_adding_record_draws_a_mean_line_and_every_seed():
@@ -116,9 +153,17 @@ def test_plot_adding_record_draws_a_mean_line_and_every_seed():
     record = results.load("challenges_adding")
     ax = plots.plot_adding_record(record).axes[0]
     means = [line for line in ax.lines if line.get_label().endswith("(mean)")]
-    assert [line.get_label() for line in means] == ["RNN (mean)", "LSTM (mean)", "GRU (mean)"]
+    assert [line.get_label() for line in means] == [
+        "RNN (mean)",
+        "LSTM (mean)",
+        "GRU (mean)",
+    ]
     lstm = record["results"]["lstm"]
-    np.testing.assert_allclose(means[1].get_ydata(), [lstm[str(T)]["mean"] for T in record["lengths"]], rtol=1e-3)
+    np.testing.assert_allclose(
+        means[1].get_ydata(),
+        [lstm[str(T)]["mean"] for T in record["lengths"]],
+        rtol=1e-3,
+    )
     dots = [line for line in ax.lines if line.get_linestyle() == "None"]
     assert len(dots) == 3 * len(record["seeds"])
     assert ax.get_yscale() == "log"

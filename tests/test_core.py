@@ -19,7 +19,11 @@ from rnntutor.validation import check_array, check_same_size
 
 def test_auto_device_is_available_device():
     device = rnntutor.get_device("auto")
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else ("mps" if torch.backends.mps.is_available() else "cpu")
+    )
     assert device.type == expected
     torch.zeros(1, device=device)  # usable
 
@@ -59,7 +63,10 @@ def test_seed_everything_reproduces_python_numpy_and_torch():
 def test_check_array_shape_messages_name_expected_and_given():
     x = np.zeros((2, 3, 4))
     assert check_array(x, "x", shape=("B", "T", 4)) is x
-    with pytest.raises(ValueError, match=r"x must have shape \(B, T, 5\), got shape \(2, 3, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x must have shape \(B, T, 5\), got shape \(2, 3, 4\)",
+    ):
         check_array(x, "x", shape=("B", "T", 5))
     with pytest.raises(ValueError, match=r"3 dims\), got shape \(3, 4\)"):
         check_array(np.zeros((3, 4)), "x", shape=("B", "T", 4))
@@ -103,7 +110,9 @@ def test_call_learner_turns_exceptions_into_messages():
 def test_compare_arrays_reports_shape_and_first_difference():
     expected = np.arange(6.0).reshape(2, 3)
     assert compare_arrays(expected.copy(), expected, "output") is None
-    assert "shape (3, 2), expected (2, 3)" in compare_arrays(expected.T, expected, "output")
+    assert "shape (3, 2), expected (2, 3)" in compare_arrays(
+        expected.T, expected, "output"
+    )
     wrong = expected.copy()
     wrong[1, 2] = -1
     assert "first at index (1, 2)" in compare_arrays(wrong, expected, "output")

@@ -14,7 +14,9 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("make_diagrams", ROOT / "scripts" / "make_diagrams.py")
+spec = importlib.util.spec_from_file_location(
+    "make_diagrams", ROOT / "scripts" / "make_diagrams.py"
+)
 make_diagrams = importlib.util.module_from_spec(spec)
 sys.modules["make_diagrams"] = make_diagrams
 spec.loader.exec_module(make_diagrams)
@@ -52,7 +54,9 @@ def test_the_generator_draws_the_nine_diagrams():
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_file_equals_the_generator_output(name):
     committed = (ROOT / "book" / "images" / name).read_text(encoding="utf-8")
-    assert committed == make_diagrams.DIAGRAMS[name](), f"run python scripts/make_diagrams.py ({name} is stale)"
+    assert committed == make_diagrams.DIAGRAMS[name](), (
+        f"run python scripts/make_diagrams.py ({name} is stale)"
+    )
 
 
 def test_generator_is_deterministic():
@@ -73,15 +77,31 @@ def test_svg_is_accessible_self_contained_and_small(name):
     assert desc is not None and len(desc.text) > 80
     # an opaque white background over the whole viewBox, drawn first: legible in dark mode
     first = next(el for el in root if el.tag == f"{NS}rect")
-    assert first.get("class") == "background" and first.get("fill") == "#ffffff"
+    assert (
+        first.get("class") == "background" and first.get("fill") == "#ffffff"
+    )
     assert float(first.get("x")) <= 1 and float(first.get("y")) <= 1
-    assert float(first.get("width")) >= w - 1 and float(first.get("height")) >= h - 1
+    assert (
+        float(first.get("width")) >= w - 1
+        and float(first.get("height")) >= h - 1
+    )
     # nothing loaded from outside: no URL but the SVG namespace, no href, no images, no web fonts
     text = raw.decode()
-    assert re.findall(r"https?://[^\"' )]+", text) == ["http://www.w3.org/2000/svg"]
-    assert "href" not in text and "<image" not in text and "@import" not in text and "@font-face" not in text
-    assert set(re.findall(r"url\(([^)]*)\)", text)) <= {f"#{el.get('id')}" for el in root.iter() if el.get("id")}
-    fonts = {el.get("font-family") for el in root.iter() if el.get("font-family")}
+    assert re.findall(r"https?://[^\"' )]+", text) == [
+        "http://www.w3.org/2000/svg"
+    ]
+    assert (
+        "href" not in text
+        and "<image" not in text
+        and "@import" not in text
+        and "@font-face" not in text
+    )
+    assert set(re.findall(r"url\(([^)]*)\)", text)) <= {
+        f"#{el.get('id')}" for el in root.iter() if el.get("id")
+    }
+    fonts = {
+        el.get("font-family") for el in root.iter() if el.get("font-family")
+    }
     assert fonts <= {"sans-serif", "serif"}
 
 
@@ -91,8 +111,12 @@ def test_text_is_legible_at_site_width(name):
     scale = SITE_WIDTH / float(root.get("viewBox").split()[2])
     for el in root.iter(f"{NS}text"):
         size = float(el.get("font-size"))
-        assert size * scale >= 11, f"{''.join(el.itertext())!r}: {size * scale:.1f} px"
-        for span in el.iter(f"{NS}tspan"):  # sub- and superscripts may be a little smaller
+        assert size * scale >= 11, (
+            f"{''.join(el.itertext())!r}: {size * scale:.1f} px"
+        )
+        for span in el.iter(
+            f"{NS}tspan"
+        ):  # sub- and superscripts may be a little smaller
             if span.get("font-size"):
                 assert float(span.get("font-size")) * scale >= 9
 
@@ -106,20 +130,109 @@ def test_text_is_dark_on_the_light_background():
 
     for name in NAMES:
         for el in _root(name).iter(f"{NS}text"):
-            assert luminance(el.get("fill")) < 0.55, (name, "".join(el.itertext()), el.get("fill"))
+            assert luminance(el.get("fill")) < 0.55, (
+                name,
+                "".join(el.itertext()),
+                el.get("fill"),
+            )
 
 
 # the chapters' symbols, as the SVG text reads them (subscripts run on: c_{t-1} -> "ct−1")
 SYMBOLS = {
-    "unrolled_rnn.svg": ["xt−1", "xt", "xt+1", "ht−1", "ht+1", "Whh", "Wih", "bih", "bhh", "tanh", "h0 = 0"],
-    "rnn_cell.svg": ["ht−1", "xt", "ht", "at", "Wih", "Whh", "bih", "bhh", "tanh"],
-    "lstm_cell.svg": ["it", "ft", "gt", "ot", "ct−1", "ct", "ht−1", "xt", "ht", "σ", "tanh", "⊙", "+"],
-    "gru_cell.svg": ["rt", "zt", "nt", "ht−1", "xt", "ht", "Whn", "bhn", "Win", "bin", "σ", "tanh", "⊙", "1−"],
-    "image_as_sequence.svg": ["T = 28", "T = 784", "x28", "h28", "x784", "h784", "h0 = 0"],
-    "row_lstm_geometry.svg": ["Kss", "Kis", "hr−1", "xr", "mask A", "[i; f; g; o]r"],
-    "diagonal_bilstm_geometry.svg": ["skew", "unskew", "s[r, r + c] = u[r, c]", "u[r, c] = s[r, r + c]", "Kss"],
-    "vanishing_gradient.svg": ["Jk = ∂hk / ∂hk−1", "diag(1 − hk2) Whh", "ℓT", "σmax", "(γ σmax)T−t"],
-    "sequence_classification.svg": ["softmax(Wy s + by)", "softmax(Wy ht + by)", "s = hT", "y1", "yT", "xT"],
+    "unrolled_rnn.svg": [
+        "xt−1",
+        "xt",
+        "xt+1",
+        "ht−1",
+        "ht+1",
+        "Whh",
+        "Wih",
+        "bih",
+        "bhh",
+        "tanh",
+        "h0 = 0",
+    ],
+    "rnn_cell.svg": [
+        "ht−1",
+        "xt",
+        "ht",
+        "at",
+        "Wih",
+        "Whh",
+        "bih",
+        "bhh",
+        "tanh",
+    ],
+    "lstm_cell.svg": [
+        "it",
+        "ft",
+        "gt",
+        "ot",
+        "ct−1",
+        "ct",
+        "ht−1",
+        "xt",
+        "ht",
+        "σ",
+        "tanh",
+        "⊙",
+        "+",
+    ],
+    "gru_cell.svg": [
+        "rt",
+        "zt",
+        "nt",
+        "ht−1",
+        "xt",
+        "ht",
+        "Whn",
+        "bhn",
+        "Win",
+        "bin",
+        "σ",
+        "tanh",
+        "⊙",
+        "1−",
+    ],
+    "image_as_sequence.svg": [
+        "T = 28",
+        "T = 784",
+        "x28",
+        "h28",
+        "x784",
+        "h784",
+        "h0 = 0",
+    ],
+    "row_lstm_geometry.svg": [
+        "Kss",
+        "Kis",
+        "hr−1",
+        "xr",
+        "mask A",
+        "[i; f; g; o]r",
+    ],
+    "diagonal_bilstm_geometry.svg": [
+        "skew",
+        "unskew",
+        "s[r, r + c] = u[r, c]",
+        "u[r, c] = s[r, r + c]",
+        "Kss",
+    ],
+    "vanishing_gradient.svg": [
+        "Jk = ∂hk / ∂hk−1",
+        "diag(1 − hk2) Whh",
+        "ℓT",
+        "σmax",
+        "(γ σmax)T−t",
+    ],
+    "sequence_classification.svg": [
+        "softmax(Wy s + by)",
+        "softmax(Wy ht + by)",
+        "s = hT",
+        "y1",
+        "yT",
+        "xT",
+    ],
 }
 
 
@@ -133,13 +246,22 @@ def test_diagram_uses_the_chapter_symbols(name):
 
 def test_lstm_and_gru_gates_each_have_their_own_box():
     """One activation box per gate: 3 sigmoids + 2 tanh (g_t and tanh(c_t)) in the LSTM, 2 + 1 in the GRU."""
-    for name, sig, tanh in (("lstm_cell.svg", 3, 2), ("gru_cell.svg", 2, 1), ("rnn_cell.svg", 0, 1)):
+    for name, sig, tanh in (
+        ("lstm_cell.svg", 3, 2),
+        ("gru_cell.svg", 2, 1),
+        ("rnn_cell.svg", 0, 1),
+    ):
         strokes = [el.get("stroke") for el in _root(name).iter(f"{NS}rect")]
-        legend = 1 if sig else 0  # the legend shows one sigmoid box where the cell has any
+        legend = (
+            1 if sig else 0
+        )  # the legend shows one sigmoid box where the cell has any
         assert strokes.count(make_diagrams.SIG) == sig + legend, name
         assert strokes.count(make_diagrams.TANH) == tanh + 1, name
         labels = _labels(name)
-        assert labels.count("σ") == strokes.count(make_diagrams.SIG) and labels.count("tanh") >= tanh + 1
+        assert (
+            labels.count("σ") == strokes.count(make_diagrams.SIG)
+            and labels.count("tanh") >= tanh + 1
+        )
 
 
 def test_the_gru_uses_torch_convention_for_the_reset_gate():
@@ -155,11 +277,20 @@ def test_cell_diagrams_share_one_palette():
     for name in ("rnn_cell.svg", "lstm_cell.svg", "gru_cell.svg"):
         root = _root(name)
         for el in root.iter():
-            if el.tag == f"{NS}rect" and el.get("stroke") in (make_diagrams.SIG, make_diagrams.TANH):
+            if el.tag == f"{NS}rect" and el.get("stroke") in (
+                make_diagrams.SIG,
+                make_diagrams.TANH,
+            ):
                 boxes.setdefault(el.get("stroke"), set()).add(el.get("fill"))
             if el.tag == f"{NS}circle" and el.get("r") != "3.5":
-                assert (el.get("stroke"), el.get("fill")) == (make_diagrams.OP, make_diagrams.OP_FILL)
-    assert boxes == {make_diagrams.SIG: {make_diagrams.SIG_FILL}, make_diagrams.TANH: {make_diagrams.TANH_FILL}}
+                assert (el.get("stroke"), el.get("fill")) == (
+                    make_diagrams.OP,
+                    make_diagrams.OP_FILL,
+                )
+    assert boxes == {
+        make_diagrams.SIG: {make_diagrams.SIG_FILL},
+        make_diagrams.TANH: {make_diagrams.TANH_FILL},
+    }
 
 
 def test_math_labels_become_subscripts():
@@ -169,7 +300,9 @@ def test_math_labels_become_subscripts():
     spans = list(el.iter(f"{NS}tspan"))
     shifts = [float(s.get("dy", 0)) for s in spans]
     assert sum(shifts) == 0  # back on the baseline at the end
-    assert any(s.get("font-size") == "12.0" for s in spans)  # subscripts at 3/4 size
+    assert any(
+        s.get("font-size") == "12.0" for s in spans
+    )  # subscripts at 3/4 size
 
 
 # the PixelRNN context maps are the dependencies of the package's models -----------------
@@ -187,12 +320,22 @@ def test_row_lstm_context_is_what_the_paper_model_sees():
 
     torch.manual_seed(0)
     n = m = 7
-    model = RowLSTM((n, m), hidden=4, num_layers=1, in_kernel=3, head=8, prev_row=False)
+    model = RowLSTM(
+        (n, m), hidden=4, num_layers=1, in_kernel=3, head=8, prev_row=False
+    )
     for r, c in ((6, 3), (4, 0), (3, 6), (0, 2)):
-        assert make_diagrams.row_lstm_context(n, m, r, c) == _measured(model, n, m, r, c), (r, c)
+        assert make_diagrams.row_lstm_context(n, m, r, c) == _measured(
+            model, n, m, r, c
+        ), (r, c)
     # the drawing's pixel: a triangle, blind to the upper right
     ctx = make_diagrams.row_lstm_context(9, 9, 6, 4)
-    assert (5, 4) in ctx and (5, 5) not in ctx and (0, 8) not in ctx and (0, 0) in ctx and (6, 3) in ctx
+    assert (
+        (5, 4) in ctx
+        and (5, 5) not in ctx
+        and (0, 8) not in ctx
+        and (0, 0) in ctx
+        and (6, 3) in ctx
+    )
 
 
 def test_diagonal_context_is_what_the_bilstm_sees():
@@ -207,12 +350,19 @@ def test_diagonal_context_is_what_the_bilstm_sees():
         pixels = {
             (fr + dr, fc + dc)
             for fr, fc in left | right
-            for dr, dc in ((-1, -1), (-1, 0), (-1, 1), (0, -1))  # the 3x3 mask A
+            for dr, dc in (
+                (-1, -1),
+                (-1, 0),
+                (-1, 1),
+                (0, -1),
+            )  # the 3x3 mask A
             if 0 <= fr + dr < n and 0 <= fc + dc < m
         }
         assert pixels == _measured(model, n, m, r, c), (r, c)
     left, right = make_diagrams.diagonal_context(5, 7, 3, 3)
-    assert left | right == {(i, j) for i in range(5) for j in range(7) if (i, j) <= (3, 3)}
+    assert left | right == {
+        (i, j) for i in range(5) for j in range(7) if (i, j) <= (3, 3)
+    }
 
 
 def test_check_flag_reports_a_stale_file(tmp_path, monkeypatch, capsys):

@@ -95,7 +95,9 @@ def two_rank_run(tmp_path_factory):
     checkpoint = tmp / "ddp.pt"
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
         "RNNTUTOR_PROGRESS": "0",
         "OMP_NUM_THREADS": "1",
         "GLOO_SOCKET_IFNAME": "lo",  # loopback only
@@ -114,20 +116,37 @@ def two_rank_run(tmp_path_factory):
         "--out",
         str(checkpoint),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=tmp)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"records": records, "checkpoint": checkpoint, "stdout": result.stdout}
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=300, cwd=tmp
+    )
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:]
+    )
+    return {
+        "records": records,
+        "checkpoint": checkpoint,
+        "stdout": result.stdout,
+    }
 
 
 def test_both_ranks_end_with_identical_weights_and_history(two_rank_run):
-    ranks = [json.loads((two_rank_run["records"] / f"fit-rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = [
+        json.loads((two_rank_run["records"] / f"fit-rank{r}.json").read_text())
+        for r in (0, 1)
+    ]
     assert [r["world"] for r in ranks] == ["2", "2"]
     assert ranks[0]["weights"] == ranks[1]["weights"]
     # metrics are all-reduced: both ranks report the same epoch numbers, and they are real
-    timeless = [{k: v for k, v in r["history"].items() if k != "seconds"} for r in ranks]
+    timeless = [
+        {k: v for k, v in r["history"].items() if k != "seconds"}
+        for r in ranks
+    ]
     assert timeless[0] == timeless[1]
     history = timeless[0]
-    assert history["epoch"] == [1, 2] and history["train_loss"][1] < history["train_loss"][0]
+    assert (
+        history["epoch"] == [1, 2]
+        and history["train_loss"][1] < history["train_loss"][0]
+    )
 
 
 def test_checkpoint_written_once_by_rank_0_and_printed_once(two_rank_run):
@@ -137,19 +156,43 @@ def test_checkpoint_written_once_by_rank_0_and_printed_once(two_rank_run):
     saved = json.loads((records / "save-rank0.json").read_text())
     fitted = json.loads((records / "fit-rank0.json").read_text())
     assert saved["weights"] == fitted["weights"]
-    summary = [line for line in two_rank_run["stdout"].splitlines() if "test accuracy" in line]
+    summary = [
+        line
+        for line in two_rank_run["stdout"].splitlines()
+        if "test accuracy" in line
+    ]
     assert len(summary) == 1 and "x 2 processes" in summary[0]
     model, _config, metrics = train.load_checkpoint(two_rank_run["checkpoint"])
     assert _weights_digest(model) == fitted["weights"]
-    assert metrics["training"]["processes"] == 2 and metrics["training"]["batch_size"] == 32
+    assert (
+        metrics["training"]["processes"] == 2
+        and metrics["training"]["batch_size"] == 32
+    )
 
 
 def test_checkpoint_evaluates_with_the_cli(two_rank_run, capsys):
-    assert cli.main(["evaluate", str(two_rank_run["checkpoint"]), "--json", "--device", "cpu"]) == 0
+    assert (
+        cli.main(
+            [
+                "evaluate",
+                str(two_rank_run["checkpoint"]),
+                "--json",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
-    _model, _config, metrics = train.load_checkpoint(two_rank_run["checkpoint"])
-    assert result["n"] == 359 and result["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
-    assert result["accuracy"] > 0.3  # learned something in 2 epochs (chance is 0.1)
+    _model, _config, metrics = train.load_checkpoint(
+        two_rank_run["checkpoint"]
+    )
+    assert result["n"] == 359 and result["accuracy"] == pytest.approx(
+        metrics["test_accuracy"], abs=1e-6
+    )
+    assert (
+        result["accuracy"] > 0.3
+    )  # learned something in 2 epochs (chance is 0.1)
 
 
 def test_each_rank_reads_its_own_half_of_every_epoch():
@@ -165,22 +208,42 @@ def test_each_rank_reads_its_own_half_of_every_epoch():
     for epoch in (1, 2):
         for shard in shards:
             shard.sampler.set_epoch(epoch)
-        seen[epoch] = [torch.cat([b[0] for b in shard]).tolist() for shard in shards]
+        seen[epoch] = [
+            torch.cat([b[0] for b in shard]).tolist() for shard in shards
+        ]
         assert [len(s) for s in seen[epoch]] == [5, 5]
-        assert sorted(seen[epoch][0] + seen[epoch][1]) == list(range(10))  # a partition of the data
+        assert sorted(seen[epoch][0] + seen[epoch][1]) == list(
+            range(10)
+        )  # a partition of the data
     assert seen[1] != seen[2]  # reshuffled each epoch
     plain = train._sharded(
-        torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(5)), batch_size=2), 1, 2, seed=0
+        torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(torch.arange(5)), batch_size=2
+        ),
+        1,
+        2,
+        seed=0,
     )
-    assert torch.cat([b[0] for b in plain]).tolist() == [1, 3, 0]  # no shuffle; padded from the start
+    assert torch.cat([b[0] for b in plain]).tolist() == [
+        1,
+        3,
+        0,
+    ]  # no shuffle; padded from the start
 
 
 def test_one_process_starts_no_process_group(monkeypatch):
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
         monkeypatch.delenv(name, raising=False)
     info = train.init_distributed("cpu")
-    assert (info.rank, info.world_size, info.device.type, info.is_main) == (0, 1, "cpu", True)
+    assert (info.rank, info.world_size, info.device.type, info.is_main) == (
+        0,
+        1,
+        "cpu",
+        True,
+    )
     assert not torch.distributed.is_initialized()
     monkeypatch.setenv("WORLD_SIZE", "two")
-    with pytest.raises(ValueError, match="WORLD_SIZE must be an integer, got 'two'"):
+    with pytest.raises(
+        ValueError, match="WORLD_SIZE must be an integer, got 'two'"
+    ):
         train.init_distributed("cpu")

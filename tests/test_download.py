@@ -79,70 +79,161 @@ def _leftovers(folder: Path) -> list[str]:
 def test_http_download_is_verified_cached_and_readable(server, tmp_path):
     old = os.umask(0o022)
     try:
-        path = data.fetch_file("good.bin", SHA, mirrors=[server], subdir="set", cache_dir=tmp_path, progress=False)
+        path = data.fetch_file(
+            "good.bin",
+            SHA,
+            mirrors=[server],
+            subdir="set",
+            cache_dir=tmp_path,
+            progress=False,
+        )
     finally:
         os.umask(old)
-    assert path == tmp_path / "set" / "good.bin" and path.read_bytes() == PAYLOAD
-    assert path.stat().st_mode & 0o777 == 0o644  # not 0600: a shared cache is readable by others
+    assert (
+        path == tmp_path / "set" / "good.bin" and path.read_bytes() == PAYLOAD
+    )
+    assert (
+        path.stat().st_mode & 0o777 == 0o644
+    )  # not 0600: a shared cache is readable by others
     assert _leftovers(tmp_path / "set") == ["good.bin"]
     # a valid cached file is reused: no mirror is contacted
-    again = data.fetch_file("good.bin", SHA, mirrors=["http://127.0.0.1:9/"], subdir="set", cache_dir=tmp_path)
+    again = data.fetch_file(
+        "good.bin",
+        SHA,
+        mirrors=["http://127.0.0.1:9/"],
+        subdir="set",
+        cache_dir=tmp_path,
+    )
     assert again == path
 
 
 def test_file_mode_follows_the_umask(server, tmp_path):
     old = os.umask(0o027)
     try:
-        path = data.fetch_file("good.bin", MD5, mirrors=[server], subdir="s", cache_dir=tmp_path, progress=False)
+        path = data.fetch_file(
+            "good.bin",
+            MD5,
+            mirrors=[server],
+            subdir="s",
+            cache_dir=tmp_path,
+            progress=False,
+        )
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o640
 
 
-def test_mirrors_are_tried_in_turn_and_the_cache_env_is_used(server, tmp_path, monkeypatch):
+def test_mirrors_are_tried_in_turn_and_the_cache_env_is_used(
+    server, tmp_path, monkeypatch
+):
     src = tmp_path / "files"
     src.mkdir()
     (src / "good.bin").write_bytes(PAYLOAD)
     monkeypatch.setenv("RNNTUTOR_DATA", str(tmp_path / "env-cache"))
     missing = server + "nothing/"  # 404 for every file
-    path = data.fetch_file("good.bin", MD5, mirrors=[missing, src.as_uri()], subdir="x", progress=False)
-    assert path == tmp_path / "env-cache" / "x" / "good.bin" and path.read_bytes() == PAYLOAD
+    path = data.fetch_file(
+        "good.bin",
+        MD5,
+        mirrors=[missing, src.as_uri()],
+        subdir="x",
+        progress=False,
+    )
+    assert (
+        path == tmp_path / "env-cache" / "x" / "good.bin"
+        and path.read_bytes() == PAYLOAD
+    )
 
 
 def test_dripping_server_is_cut_by_the_overall_deadline(server, tmp_path):
     start = time.monotonic()
     with pytest.raises(data.DownloadError, match="deadline"):
-        data.fetch_file("drip.bin", SHA, mirrors=[server], subdir="d", cache_dir=tmp_path, deadline=1.0, timeout=5)
-    assert time.monotonic() - start < 4.0  # 1 s deadline + at most one packet's wait
-    assert _leftovers(tmp_path / "d") == []  # nothing cached, no temporary file left
+        data.fetch_file(
+            "drip.bin",
+            SHA,
+            mirrors=[server],
+            subdir="d",
+            cache_dir=tmp_path,
+            deadline=1.0,
+            timeout=5,
+        )
+    assert (
+        time.monotonic() - start < 4.0
+    )  # 1 s deadline + at most one packet's wait
+    assert (
+        _leftovers(tmp_path / "d") == []
+    )  # nothing cached, no temporary file left
 
 
 def test_endless_stream_is_cut_by_the_size_cap(server, tmp_path):
     with pytest.raises(data.DownloadError, match="size cap of 100000"):
-        data.fetch_file("endless.bin", SHA, mirrors=[server], subdir="e", cache_dir=tmp_path, max_bytes=100_000)
+        data.fetch_file(
+            "endless.bin",
+            SHA,
+            mirrors=[server],
+            subdir="e",
+            cache_dir=tmp_path,
+            max_bytes=100_000,
+        )
     assert _leftovers(tmp_path / "e") == []
-    with pytest.raises(data.DownloadError, match="announces 10000000000 bytes"):
-        data.fetch_file("huge.bin", SHA, mirrors=[server], subdir="e", cache_dir=tmp_path, max_bytes=100_000)
+    with pytest.raises(
+        data.DownloadError, match="announces 10000000000 bytes"
+    ):
+        data.fetch_file(
+            "huge.bin",
+            SHA,
+            mirrors=[server],
+            subdir="e",
+            cache_dir=tmp_path,
+            max_bytes=100_000,
+        )
     assert _leftovers(tmp_path / "e") == []
 
 
 def test_bad_content_is_never_cached(server, tmp_path):
-    with pytest.raises(data.DownloadError, match="checksum mismatch: sha256 is"):
-        data.fetch_file("good.bin", "sha256:" + "0" * 64, mirrors=[server], subdir="b", cache_dir=tmp_path)
+    with pytest.raises(
+        data.DownloadError, match="checksum mismatch: sha256 is"
+    ):
+        data.fetch_file(
+            "good.bin",
+            "sha256:" + "0" * 64,
+            mirrors=[server],
+            subdir="b",
+            cache_dir=tmp_path,
+        )
     assert _leftovers(tmp_path / "b") == []
 
     def refuse(path):
         raise ValueError(f"{path.name} is not what we want")
 
     with pytest.raises(data.DownloadError, match="is not what we want"):
-        data.fetch_file("good.bin", SHA, mirrors=[server], subdir="b", cache_dir=tmp_path, validate=refuse)
+        data.fetch_file(
+            "good.bin",
+            SHA,
+            mirrors=[server],
+            subdir="b",
+            cache_dir=tmp_path,
+            validate=refuse,
+        )
     assert _leftovers(tmp_path / "b") == []
     seen = []
-    data.fetch_file("good.bin", SHA, mirrors=[server], subdir="b", cache_dir=tmp_path, validate=seen.append)
-    assert len(seen) == 1 and seen[0].parent == tmp_path / "b" and seen[0].name != "good.bin"  # checked before the move
+    data.fetch_file(
+        "good.bin",
+        SHA,
+        mirrors=[server],
+        subdir="b",
+        cache_dir=tmp_path,
+        validate=seen.append,
+    )
+    assert (
+        len(seen) == 1
+        and seen[0].parent == tmp_path / "b"
+        and seen[0].name != "good.bin"
+    )  # checked before the move
 
 
-def test_stale_temporary_files_are_removed_and_fresh_ones_kept(server, tmp_path):
+def test_stale_temporary_files_are_removed_and_fresh_ones_kept(
+    server, tmp_path
+):
     folder = tmp_path / "s"
     folder.mkdir()
     old = time.time() - 7200
@@ -150,7 +241,14 @@ def test_stale_temporary_files_are_removed_and_fresh_ones_kept(server, tmp_path)
         (folder / name).write_bytes(b"half a file")
         os.utime(folder / name, (old, old))
     (folder / "tmpfresh").write_bytes(b"another process is downloading this")
-    data.fetch_file("good.bin", SHA, mirrors=[server], subdir="s", cache_dir=tmp_path, deadline=60)
+    data.fetch_file(
+        "good.bin",
+        SHA,
+        mirrors=[server],
+        subdir="s",
+        cache_dir=tmp_path,
+        deadline=60,
+    )
     assert _leftovers(folder) == ["good.bin", "tmpfresh"]
 
 
@@ -159,30 +257,74 @@ def test_interrupted_download_leaves_nothing_behind(server, tmp_path):
         raise KeyboardInterrupt  # Ctrl-C while the file is being checked
 
     with pytest.raises(KeyboardInterrupt):
-        data.fetch_file("good.bin", SHA, mirrors=[server], subdir="i", cache_dir=tmp_path, validate=interrupt)
+        data.fetch_file(
+            "good.bin",
+            SHA,
+            mirrors=[server],
+            subdir="i",
+            cache_dir=tmp_path,
+            validate=interrupt,
+        )
     assert _leftovers(tmp_path / "i") == []
 
 
-def test_read_only_cache_is_reported_as_read_only(server, tmp_path, monkeypatch):
+def test_read_only_cache_is_reported_as_read_only(
+    server, tmp_path, monkeypatch
+):
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o555)
-    if os.geteuid() == 0:  # root writes anywhere: simulate the refusal of a read-only file system
-        monkeypatch.setattr(data.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(OSError(30, "Read-only")))
+    if (
+        os.geteuid() == 0
+    ):  # root writes anywhere: simulate the refusal of a read-only file system
+        monkeypatch.setattr(
+            data.tempfile,
+            "mkstemp",
+            lambda **kw: (_ for _ in ()).throw(OSError(30, "Read-only")),
+        )
     try:
         with pytest.raises(data.DownloadError, match="is read-only") as info:
-            data.fetch_file("good.bin", SHA, mirrors=[server], subdir="ro", cache_dir=tmp_path)
-        assert "any mirror" not in str(info.value) and str(folder) in str(info.value)
+            data.fetch_file(
+                "good.bin",
+                SHA,
+                mirrors=[server],
+                subdir="ro",
+                cache_dir=tmp_path,
+            )
+        assert "any mirror" not in str(info.value) and str(folder) in str(
+            info.value
+        )
     finally:
         folder.chmod(0o755)
 
 
 def test_fetch_file_checks_its_arguments(tmp_path):
     with pytest.raises(ValueError, match="at least one base URL"):
-        data.fetch_file("a.bin", SHA, mirrors=[], subdir="x", cache_dir=tmp_path)
+        data.fetch_file(
+            "a.bin", SHA, mirrors=[], subdir="x", cache_dir=tmp_path
+        )
     with pytest.raises(ValueError, match="plain file name"):
-        data.fetch_file("../a.bin", SHA, mirrors=["file:///"], subdir="x", cache_dir=tmp_path)
+        data.fetch_file(
+            "../a.bin",
+            SHA,
+            mirrors=["file:///"],
+            subdir="x",
+            cache_dir=tmp_path,
+        )
     with pytest.raises(ValueError, match="deadline must be a positive number"):
-        data.fetch_file("a.bin", SHA, mirrors=["file:///"], subdir="x", cache_dir=tmp_path, deadline=0)
+        data.fetch_file(
+            "a.bin",
+            SHA,
+            mirrors=["file:///"],
+            subdir="x",
+            cache_dir=tmp_path,
+            deadline=0,
+        )
     with pytest.raises(ValueError, match="md5 .* or sha256"):
-        data.fetch_file("a.bin", "crc:00", mirrors=["file:///"], subdir="x", cache_dir=tmp_path)
+        data.fetch_file(
+            "a.bin",
+            "crc:00",
+            mirrors=["file:///"],
+            subdir="x",
+            cache_dir=tmp_path,
+        )

@@ -35,11 +35,17 @@ def test_record_describes_the_file_and_the_data(shipped):
     assert record["metrics"] == metrics
     payload = read_checkpoint(SHIPPED_DIR / f"{NAME}.pt")
     assert payload["kind"] == "draw"
-    assert payload["data"]["binarization"] == {"method": "threshold", "threshold": 0.5}
-    assert payload["data"]["dataset"] == "mnist5k" and payload["data"]["split_seed"] == 0
-    assert record["curve"][metrics["best_epoch"] - 1]["val_neg_elbo"] == pytest.approx(
-        metrics["val_neg_elbo_best"], abs=2e-3
+    assert payload["data"]["binarization"] == {
+        "method": "threshold",
+        "threshold": 0.5,
+    }
+    assert (
+        payload["data"]["dataset"] == "mnist5k"
+        and payload["data"]["split_seed"] == 0
     )
+    assert record["curve"][metrics["best_epoch"] - 1][
+        "val_neg_elbo"
+    ] == pytest.approx(metrics["val_neg_elbo_best"], abs=2e-3)
     assert metrics["test_iw_nll_nats"] <= metrics["test_neg_elbo_nats"]
 
 
@@ -48,14 +54,18 @@ def test_recorded_metrics_reproduce_on_the_first_100_test_images(shipped):
     x = binarize(load_split("mnist5k", "test", seed=0)[0], 0.5)[:100]
     neg_elbo = float(-model.elbo(x, seed=0).double().mean())
     iw = float(-model.log_prob(x, k=metrics["k"], seed=0).double().mean())
-    assert neg_elbo == pytest.approx(metrics["test_first100_neg_elbo_nats"], abs=0.02)
+    assert neg_elbo == pytest.approx(
+        metrics["test_first100_neg_elbo_nats"], abs=0.02
+    )
     assert iw == pytest.approx(metrics["test_first100_iw_nll_nats"], abs=0.02)
 
 
 def test_recorded_elbo_reproduces_on_the_whole_test_set(shipped):
     model, _, metrics, _ = shipped
     x = binarize(load_split("mnist5k", "test", seed=0)[0], 0.5)
-    assert float(-model.elbo(x, seed=0).double().mean()) == pytest.approx(metrics["test_neg_elbo_nats"], abs=0.02)
+    assert float(-model.elbo(x, seed=0).double().mean()) == pytest.approx(
+        metrics["test_neg_elbo_nats"], abs=0.02
+    )
 
 
 def test_evaluator_of_the_cli_gives_the_recorded_bound(shipped):
@@ -63,10 +73,16 @@ def test_evaluator_of_the_cli_gives_the_recorded_bound(shipped):
     from rnntutor.generation.draw import evaluate_checkpoint
 
     model, _, _ = load_shipped(NAME)
-    info = {k: v for k, v in read_checkpoint(SHIPPED_DIR / f"{NAME}.pt").items() if k != "state_dict"}
+    info = {
+        k: v
+        for k, v in read_checkpoint(SHIPPED_DIR / f"{NAME}.pt").items()
+        if k != "state_dict"
+    }
     result = evaluate_checkpoint(model, info, dataset="mnist5k", k=1, seed=0)
     assert result["n"] == 1000
-    assert result["neg_elbo_nats"] == pytest.approx(metrics["test_neg_elbo_nats"], abs=0.02)
+    assert result["neg_elbo_nats"] == pytest.approx(
+        metrics["test_neg_elbo_nats"], abs=0.02
+    )
     assert "IW-NLL (k=1)" in result["summary"]
     json.dumps(result)
 
@@ -78,6 +94,13 @@ def test_results_table_matches_the_records():
     shipped_run = [r for r in res["runs"] if r["checkpoint"] == f"{NAME}.pt"]
     assert len(shipped_run) == 1
     metrics = shipped_record(NAME)["metrics"]
-    assert shipped_run[0]["test_iw_nll_nats"] == pytest.approx(metrics["test_iw_nll_nats"], abs=1e-3)
-    assert res["row_lstm_exact_nll_nats"] == shipped_record("row_lstm_mnist5k")["metrics"]["test_nll_nats_threshold"]
+    assert shipped_run[0]["test_iw_nll_nats"] == pytest.approx(
+        metrics["test_iw_nll_nats"], abs=1e-3
+    )
+    assert (
+        res["row_lstm_exact_nll_nats"]
+        == shipped_record("row_lstm_mnist5k")["metrics"][
+            "test_nll_nats_threshold"
+        ]
+    )
     assert set(res["variants"]) == {"attention", "no attention"}

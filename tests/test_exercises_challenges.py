@@ -38,8 +38,14 @@ CHECKERS = [
 @pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("bad", MALFORMED, ids=lambda b: type(b).__name__)
 def test_malformed_returns_get_a_message(check, bad, capsys):
-    if check is ch.check_clipped_training and bad is not None and not isinstance(bad, (str, dict)):
-        pytest.skip("the training checker first verifies the (absent) updates; three returns suffice")
+    if (
+        check is ch.check_clipped_training
+        and bad is not None
+        and not isinstance(bad, (str, dict))
+    ):
+        pytest.skip(
+            "the training checker first verifies the (absent) updates; three returns suffice"
+        )
     assert not check(lambda *args: bad)
     out = capsys.readouterr().out
     assert out.startswith("❌") and "could not be checked" not in out, out
@@ -77,8 +83,13 @@ def clip_branch(grads, max_norm):
     return [g * (max_norm / norm) for g in grads]
 
 
-def clip_with_torch(grads, max_norm):  # torch's own clip_grad_norm_ (adds 1e-6 to the norm)
-    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+def clip_with_torch(
+    grads, max_norm
+):  # torch's own clip_grad_norm_ (adds 1e-6 to the norm)
+    params = [
+        torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64))
+        for g in grads
+    ]
     for p, g in zip(params, grads, strict=True):
         p.grad = torch.tensor(g)
     torch.nn.utils.clip_grad_norm_(params, max_norm)
@@ -94,7 +105,9 @@ def clip_float32(grads, max_norm):
 
 
 def clip_per_tensor(grads, max_norm):
-    return [g * min(1.0, max_norm / max(np.linalg.norm(g), 1e-12)) for g in grads]
+    return [
+        g * min(1.0, max_norm / max(np.linalg.norm(g), 1e-12)) for g in grads
+    ]
 
 
 def clip_always(grads, max_norm):
@@ -133,10 +146,14 @@ def test_clip_checker(capsys):
         "each gradient by its own norm": clip_per_tensor,
         "scaled them *up*": clip_always,
         "modified one of its input arrays": clip_in_place,
-        "clipping by value": lambda grads, m: [np.clip(g, -m, m) for g in grads],
+        "clipping by value": lambda grads, m: [
+            np.clip(g, -m, m) for g in grads
+        ],
         "without the square root": clip_no_sqrt,
         "divided by the zero norm": clip_divides_by_zero,
-        "single number": lambda grads, m: min(1.0, m / math.sqrt(sum(float(np.sum(g**2)) for g in grads))),
+        "single number": lambda grads, m: min(
+            1.0, m / math.sqrt(sum(float(np.sum(g**2)) for g in grads))
+        ),
         "returned the list it was given": lambda grads, m: grads,
         "changed the list it was given": clip_replaces_entries,
         "unchanged although": lambda grads, m: [g.copy() for g in grads],
@@ -153,7 +170,9 @@ def test_clip_checker(capsys):
 def test_copy_baseline_checker(capsys):
     correct = [
         lambda T, K, S: K * math.log(S) / (T + 2 * K),
-        lambda T, K, S: np.float32(K * np.log(S) / (T + 2 * K)),  # float32 is accepted
+        lambda T, K, S: np.float32(
+            K * np.log(S) / (T + 2 * K)
+        ),  # float32 is accepted
         lambda T, K, S: torch.tensor(float(S)).log() * K / (T + 2 * K),
     ]
     for fn in correct:
@@ -169,7 +188,9 @@ def test_copy_baseline_checker(capsys):
     }
     for message, fn in cases.items():
         assert not ch.check_copy_baseline(fn)
-        assert message in capsys.readouterr().out.replace("should be a number", "expected a number")
+        assert message in capsys.readouterr().out.replace(
+            "should be a number", "expected a number"
+        )
 
 
 def entropy_baseline(T, K, p):
@@ -199,8 +220,12 @@ def test_copy_baseline_freqs_checker(capsys):
         "uniform guess": lambda T, K, p: K * np.log(len(p)) / (T + 2 * K),
         "in bits": lambda T, K, p: entropy_baseline(T, K, p) / math.log(2),
         "sign is wrong": lambda T, K, p: -entropy_baseline(T, K, p),
-        "total over the sequence": lambda T, K, p: entropy_baseline(T, K, p) * (T + 2 * K),
-        "T + 2K steps in all": lambda T, K, p: entropy_baseline(T, K, p) * (T + 2 * K) / (T + K),
+        "total over the sequence": lambda T, K, p: (
+            entropy_baseline(T, K, p) * (T + 2 * K)
+        ),
+        "T + 2K steps in all": lambda T, K, p: (
+            entropy_baseline(T, K, p) * (T + 2 * K) / (T + K)
+        ),
         "0 · ln 0 = 0": with_nan,
         "modified one of its input arrays": sorts_in_place,
     }
@@ -232,11 +257,19 @@ def test_vanishing_lag_checker(capsys):
         assert ch.check_vanishing_lag(fn)
         assert "66 steps" in capsys.readouterr().out
     cases = {
-        "off by one": lambda s, e: math.inf if s >= 1 else math.floor(math.log(e) / math.log(s)),
-        "not a whole number": lambda s, e: math.inf if s >= 1 else math.log(e) / math.log(s),
-        "return math.inf before dividing": lambda s, e: math.floor(math.log(e) / math.log(s)) + 1,
+        "off by one": lambda s, e: (
+            math.inf if s >= 1 else math.floor(math.log(e) / math.log(s))
+        ),
+        "not a whole number": lambda s, e: (
+            math.inf if s >= 1 else math.log(e) / math.log(s)
+        ),
+        "return math.inf before dividing": lambda s, e: (
+            math.floor(math.log(e) / math.log(s)) + 1
+        ),
         "never falls below eps": lambda s, e: lag_formula(min(s, 0.99), e),
-        "negative lag": lambda s, e: math.inf if s >= 1 else -lag_formula(s, e),
+        "negative lag": lambda s, e: (
+            math.inf if s >= 1 else -lag_formula(s, e)
+        ),
         "expected 66": lambda s, e: math.inf if s >= 1 else 3,
     }
     for message, fn in cases.items():
@@ -258,7 +291,11 @@ def scan_log_space(a, b):
 
 
 def test_linear_recurrence_checker(capsys):
-    for fn in (scan_cumprod, scan_log_space, lambda a, b: scan_cumprod(a, b).astype(np.float32)):
+    for fn in (
+        scan_cumprod,
+        scan_log_space,
+        lambda a, b: scan_cumprod(a, b).astype(np.float32),
+    ):
         assert ch.check_linear_recurrence(fn)
         assert "✅" in capsys.readouterr().out
 
@@ -285,15 +322,21 @@ def test_linear_recurrence_checker(capsys):
     cases = {
         "off by one": off_by_one,
         "decays a_t are missing": lambda a, b: np.cumsum(b, axis=0),
-        "multiply back by A_t": lambda a, b: np.cumsum(b / np.cumprod(a, axis=0), axis=0),
-        "decayed by all of": lambda a, b: np.cumprod(a, axis=0) * np.cumsum(b, axis=0),
+        "multiply back by A_t": lambda a, b: np.cumsum(
+            b / np.cumprod(a, axis=0), axis=0
+        ),
+        "decayed by all of": lambda a, b: (
+            np.cumprod(a, axis=0) * np.cumsum(b, axis=0)
+        ),
         "reverse time order": lambda a, b: scan_cumprod(a, b)[::-1],
         "Python loop": loop,
         "modified one of its input arrays": in_place,
         "cannot reshape": hard_coded,
         "None": lambda a, b: None,
         "shape": lambda a, b: np.zeros((3, 3)),
-        "only to float32 precision": lambda a, b: scan_cumprod(a, b).astype(np.float32).astype(np.float64),
+        "only to float32 precision": lambda a, b: (
+            scan_cumprod(a, b).astype(np.float32).astype(np.float64)
+        ),
     }
     for message, fn in cases.items():
         assert not ch.check_linear_recurrence(fn)
@@ -382,18 +425,29 @@ def test_clipped_training_checker(capsys):
         return [0.0] * len(batches)
 
     def half_the_batches(model, batches, lr, max_norm):
-        return train_with_torch_clip(model, [b for k, b in enumerate(batches) if k % 2 == 0], lr, max_norm)
+        return train_with_torch_clip(
+            model,
+            [b for k, b in enumerate(batches) if k % 2 == 0],
+            lr,
+            max_norm,
+        )
 
     cases = {
         "not clipped": _loop(),
         "Clip between loss.backward()": clip_after_step,
         "each parameter's gradient by its own norm": _loop(per_parameter),
         "by value": _loop(torch.nn.utils.clip_grad_value_),
-        "forget optimizer.zero_grad()": _loop(torch.nn.utils.clip_grad_norm_, zero_grad=False),
+        "forget optimizer.zero_grad()": _loop(
+            torch.nn.utils.clip_grad_norm_, zero_grad=False
+        ),
         "not -lr * clip(g)": momentum,
         "one at a time": half_the_batches,
-        "did not change the parameters": lambda model, batches, lr, m: [0.1 for _ in batches],
-        "one float per batch": lambda model, batches, lr, m: train_with_torch_clip(model, batches, lr, m)[:-1],
+        "did not change the parameters": lambda model, batches, lr, m: [
+            0.1 for _ in batches
+        ],
+        "one float per batch": lambda model, batches, lr, m: (
+            train_with_torch_clip(model, batches, lr, m)[:-1]
+        ),
     }
     for message, fn in cases.items():
         assert not ch.check_clipped_training(fn)

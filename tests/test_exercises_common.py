@@ -52,10 +52,22 @@ def test_compare_result_names_a_transpose_and_a_reshape():
 
 def test_tolerance_follows_the_learners_dtype():
     assert compare_result(EXPECTED.astype(np.float32), EXPECTED, "h") is None
-    assert compare_result(torch.tensor(EXPECTED, dtype=torch.float32), EXPECTED, "h") is None
+    assert (
+        compare_result(
+            torch.tensor(EXPECTED, dtype=torch.float32), EXPECTED, "h"
+        )
+        is None
+    )
     assert compare_result(torch.tensor(EXPECTED), EXPECTED, "h") is None
-    assert compare_result(torch.tensor(EXPECTED).to(torch.bfloat16), EXPECTED, "h") is not None  # 3 digits only
-    rounded = EXPECTED.astype(np.float32).astype(np.float64)  # float64 array, float32 accuracy
+    assert (
+        compare_result(
+            torch.tensor(EXPECTED).to(torch.bfloat16), EXPECTED, "h"
+        )
+        is not None
+    )  # 3 digits only
+    rounded = EXPECTED.astype(np.float32).astype(
+        np.float64
+    )  # float64 array, float32 accuracy
     why, hint = compare_result(rounded, EXPECTED, "your h")
     assert "only to float32 precision" in why and "float32" in hint
     why, _ = compare_result(EXPECTED + 0.1, EXPECTED, "your h")
@@ -64,14 +76,24 @@ def test_tolerance_follows_the_learners_dtype():
 
 def test_compare_result_recognises_a_named_mistake_in_either_precision():
     mistakes = [(-EXPECTED, "the sign is flipped.", "hint")]
-    assert compare_result(-EXPECTED, EXPECTED, "h", mistakes) == ("the sign is flipped.", "hint")
-    assert compare_result((-EXPECTED).astype(np.float32), EXPECTED, "h", mistakes)[0] == "the sign is flipped."
+    assert compare_result(-EXPECTED, EXPECTED, "h", mistakes) == (
+        "the sign is flipped.",
+        "hint",
+    )
+    assert (
+        compare_result(
+            (-EXPECTED).astype(np.float32), EXPECTED, "h", mistakes
+        )[0]
+        == "the sign is flipped."
+    )
 
 
 def test_learner_array_reads_lists_ints_and_tensors():
     arr, problem = learner_array([[1, 2], [3, 4]], "x", (2, 2))
     assert problem is None and arr.tolist() == [[1, 2], [3, 4]]
-    arr, problem = learner_array(torch.ones(2, requires_grad=True) * 2, "x", (2,))
+    arr, problem = learner_array(
+        torch.ones(2, requires_grad=True) * 2, "x", (2,)
+    )
     assert problem is None and arr.tolist() == [2.0, 2.0]
 
 
@@ -110,7 +132,9 @@ def test_readonly_inputs_turn_mutation_into_a_clear_message():
         h *= 2
         return h
 
-    with pytest.raises(LearnerError, match="modified one of its input arrays in place"):
+    with pytest.raises(
+        LearnerError, match="modified one of its input arrays in place"
+    ):
         call_learner(mutate, h)
 
 
@@ -129,14 +153,18 @@ def test_uses_python_loop_inspects_the_source():
 
     assert uses_python_loop(looped) and uses_python_loop(comprehension)
     assert uses_python_loop(vectorised) is False
-    assert uses_python_loop(len) is None  # a built-in: no Python source to read
+    assert (
+        uses_python_loop(len) is None
+    )  # a built-in: no Python source to read
 
 
 def test_checker_decorator_never_raises(capsys):
     @checker("Demo")
     def check_demo(fn):
         value = fn()
-        return passed("Demo") if value[0] == 1 else Verdict(False)  # breaks on an int
+        return (
+            passed("Demo") if value[0] == 1 else Verdict(False)
+        )  # breaks on an int
 
     assert check_demo(lambda: [1]) == True  # noqa: E712
     assert check_demo(lambda: 3) == False  # noqa: E712

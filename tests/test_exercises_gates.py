@@ -85,14 +85,28 @@ def test_stub_crash_and_non_function_become_messages(check, capsys):
 # ----------------------------------------------------------------------------- GRU step
 
 
-def _gru(x, h_prev, params, *, act_gate=sigmoid, act_n=np.tanh, bias_hh=True, bias_ih=True, blend="torch"):
+def _gru(
+    x,
+    h_prev,
+    params,
+    *,
+    act_gate=sigmoid,
+    act_n=np.tanh,
+    bias_hh=True,
+    bias_ih=True,
+    blend="torch",
+):
     H = h_prev.shape[1]
     xw = x @ params["weight_ih"].T + (params["bias_ih"] if bias_ih else 0)
     hw = h_prev @ params["weight_hh"].T + (params["bias_hh"] if bias_hh else 0)
     r = act_gate(xw[:, :H] + hw[:, :H])
     z = act_gate(xw[:, H : 2 * H] + hw[:, H : 2 * H])
     n = act_n(xw[:, 2 * H :] + r * hw[:, 2 * H :])
-    return z * n + (1 - z) * h_prev if blend == "swapped" else (1 - z) * n + z * h_prev
+    return (
+        z * n + (1 - z) * h_prev
+        if blend == "swapped"
+        else (1 - z) * n + z * h_prev
+    )
 
 
 def gru_torch(x, h_prev, params):
@@ -108,7 +122,10 @@ def gru_hardcoded(x, h_prev, params):
     H = 5  # the first test size only
     xw = x @ params["weight_ih"].T + params["bias_ih"]
     hw = h_prev @ params["weight_hh"].T + params["bias_hh"]
-    r, z = sigmoid(xw[:, :H] + hw[:, :H]), sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H])
+    r, z = (
+        sigmoid(xw[:, :H] + hw[:, :H]),
+        sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H]),
+    )
     return (1 - z) * np.tanh(xw[:, 2 * H :] + r * hw[:, 2 * H :]) + z * h_prev
 
 
@@ -121,22 +138,52 @@ def gru_in_place(x, h_prev, params):
 def test_gru_step_accepts_right_answers(capsys):
     _accepted(gates.check_gru_step, _gru, capsys)
     _accepted(gates.check_gru_step, gru_torch, capsys)
-    _accepted(gates.check_gru_step, lambda x, h, p: ref.gru_step(x, h, p)[0].astype(np.float32), capsys)
+    _accepted(
+        gates.check_gru_step,
+        lambda x, h, p: ref.gru_step(x, h, p)[0].astype(np.float32),
+        capsys,
+    )
 
 
 @pytest.mark.parametrize(
     "fn, message",
     [
-        (lambda x, h, p: _gru(x, h, p, blend="swapped"), "z_t and 1 - z_t are swapped"),
-        (lambda x, h, p: _gru(x, h, p, act_gate=np.tanh, act_n=sigmoid), "sigmoid and tanh are swapped"),
-        (lambda x, h, p: _gru(x, h, p, act_n=sigmoid), "candidate n_t uses sigmoid"),
-        (lambda x, h, p: _gru(x, h, p, bias_hh=False), "b_hh (params['bias_hh']) is missing"),
-        (lambda x, h, p: _gru(x, h, p, bias_ih=False), "b_ih (params['bias_ih']) is missing"),
-        (lambda x, h, p: _gru(x, h, p, bias_ih=False, bias_hh=False), "the biases are missing"),
-        (lambda x, h, p: ref.gru_step(x, h, p), "returned a tuple of 2 values"),
+        (
+            lambda x, h, p: _gru(x, h, p, blend="swapped"),
+            "z_t and 1 - z_t are swapped",
+        ),
+        (
+            lambda x, h, p: _gru(x, h, p, act_gate=np.tanh, act_n=sigmoid),
+            "sigmoid and tanh are swapped",
+        ),
+        (
+            lambda x, h, p: _gru(x, h, p, act_n=sigmoid),
+            "candidate n_t uses sigmoid",
+        ),
+        (
+            lambda x, h, p: _gru(x, h, p, bias_hh=False),
+            "b_hh (params['bias_hh']) is missing",
+        ),
+        (
+            lambda x, h, p: _gru(x, h, p, bias_ih=False),
+            "b_ih (params['bias_ih']) is missing",
+        ),
+        (
+            lambda x, h, p: _gru(x, h, p, bias_ih=False, bias_hh=False),
+            "the biases are missing",
+        ),
+        (
+            lambda x, h, p: ref.gru_step(x, h, p),
+            "returned a tuple of 2 values",
+        ),
         (lambda x, h, p: h, "returned h_{t-1} unchanged"),
         (lambda x, h, p: h + 0.01, "your h_t differs"),
-        (lambda x, h, p: _gru(x, h, p).astype(np.float32).astype(np.float64), "only to float32 precision"),
+        (
+            lambda x, h, p: (
+                _gru(x, h, p).astype(np.float32).astype(np.float64)
+            ),
+            "only to float32 precision",
+        ),
         (gru_hardcoded, "for B=2, I=6, H=3"),
         (gru_in_place, "modified one of its input arrays in place"),
     ],
@@ -150,11 +197,18 @@ def test_gru_step_names_the_reset_variant(capsys):
         H = h_prev.shape[1]
         xw = x @ params["weight_ih"].T + params["bias_ih"]
         hw = h_prev @ params["weight_hh"].T + params["bias_hh"]
-        r, z = sigmoid(xw[:, :H] + hw[:, :H]), sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H])
-        hn = (r * h_prev) @ params["weight_hh"][2 * H :].T + params["bias_hh"][2 * H :]
+        r, z = (
+            sigmoid(xw[:, :H] + hw[:, :H]),
+            sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H]),
+        )
+        hn = (r * h_prev) @ params["weight_hh"][2 * H :].T + params["bias_hh"][
+            2 * H :
+        ]
         return (1 - z) * np.tanh(xw[:, 2 * H :] + hn) + z * h_prev
 
-    _rejected(gates.check_gru_step, reset_before, "before the matrix product", capsys)
+    _rejected(
+        gates.check_gru_step, reset_before, "before the matrix product", capsys
+    )
 
 
 # ----------------------------------------------------------------------------- dh_prev
@@ -170,27 +224,63 @@ def dh_prev_autograd(dh, h, weight_hh):
 
 
 def test_rnn_dh_prev_accepts_right_answers(capsys):
-    _accepted(gates.check_rnn_dh_prev, lambda dh, h, W: (dh * (1 - h**2)) @ W, capsys)
-    _accepted(gates.check_rnn_dh_prev, lambda dh, h, W: np.einsum("bh,hk->bk", dh - dh * h * h, W), capsys)
+    _accepted(
+        gates.check_rnn_dh_prev, lambda dh, h, W: (dh * (1 - h**2)) @ W, capsys
+    )
+    _accepted(
+        gates.check_rnn_dh_prev,
+        lambda dh, h, W: np.einsum("bh,hk->bk", dh - dh * h * h, W),
+        capsys,
+    )
     _accepted(gates.check_rnn_dh_prev, dh_prev_autograd, capsys)
-    _accepted(gates.check_rnn_dh_prev, lambda dh, h, W: ((dh * (1 - h**2)) @ W).astype(np.float32), capsys)
+    _accepted(
+        gates.check_rnn_dh_prev,
+        lambda dh, h, W: ((dh * (1 - h**2)) @ W).astype(np.float32),
+        capsys,
+    )
 
 
 @pytest.mark.parametrize(
     "fn, message, hint",
     [
-        (lambda dh, h, W: (dh * (1 - h**2)) @ W.T, "multiplied by W_hh transposed", "multiplies by W_hh"),
-        (lambda dh, h, W: dh @ W, "derivative of tanh is missing", "1 - h_t**2"),
-        (lambda dh, h, W: (dh * (1 - np.tanh(h) ** 2)) @ W, "applied tanh to h_t once more", "already tanh"),
-        (lambda dh, h, W: dh * (1 - h**2), "recurrent weights are still missing", "Multiply"),
-        (lambda dh, h, W: (dh * h * (1 - h)) @ W, "sigmoid's derivative", "1 - h_t**2"),
-        (lambda dh, h, W: dh @ W * (1 - h**2), "after the product with W_hh", "first"),
+        (
+            lambda dh, h, W: (dh * (1 - h**2)) @ W.T,
+            "multiplied by W_hh transposed",
+            "multiplies by W_hh",
+        ),
+        (
+            lambda dh, h, W: dh @ W,
+            "derivative of tanh is missing",
+            "1 - h_t**2",
+        ),
+        (
+            lambda dh, h, W: (dh * (1 - np.tanh(h) ** 2)) @ W,
+            "applied tanh to h_t once more",
+            "already tanh",
+        ),
+        (
+            lambda dh, h, W: dh * (1 - h**2),
+            "recurrent weights are still missing",
+            "Multiply",
+        ),
+        (
+            lambda dh, h, W: (dh * h * (1 - h)) @ W,
+            "sigmoid's derivative",
+            "1 - h_t**2",
+        ),
+        (
+            lambda dh, h, W: dh @ W * (1 - h**2),
+            "after the product with W_hh",
+            "first",
+        ),
         (lambda dh, h, W: dh[:, :2], "has shape (3, 2), expected (3, 5)", ""),
         (lambda dh, h, W: ((dh * (1 - h**2)) @ W)[:, :5], "for B=2, H=6", ""),
     ],
 )
 def test_rnn_dh_prev_rejects_wrong_answers(fn, message, hint, capsys):
-    out = _rejected(gates.check_rnn_dh_prev, fn, message, capsys, "RNN backward step")
+    out = _rejected(
+        gates.check_rnn_dh_prev, fn, message, capsys, "RNN backward step"
+    )
     assert hint in out
 
 
@@ -198,12 +288,26 @@ def test_rnn_dh_prev_rejects_wrong_answers(fn, message, hint, capsys):
 
 
 def test_lstm_param_count_accepts_right_answers(capsys):
-    _accepted(gates.check_lstm_param_count, lambda n_in, H: 4 * (H * n_in + H * H + 2 * H), capsys)
-    _accepted(gates.check_lstm_param_count, lambda n_in, H: np.int64(4 * H * (n_in + H + 2)), capsys)
-    _accepted(gates.check_lstm_param_count, lambda n_in, H: float(4 * H * (n_in + H + 2)), capsys)
     _accepted(
         gates.check_lstm_param_count,
-        lambda n_in, H: sum(p.numel() for p in torch.nn.LSTM(n_in, H).parameters()),
+        lambda n_in, H: 4 * (H * n_in + H * H + 2 * H),
+        capsys,
+    )
+    _accepted(
+        gates.check_lstm_param_count,
+        lambda n_in, H: np.int64(4 * H * (n_in + H + 2)),
+        capsys,
+    )
+    _accepted(
+        gates.check_lstm_param_count,
+        lambda n_in, H: float(4 * H * (n_in + H + 2)),
+        capsys,
+    )
+    _accepted(
+        gates.check_lstm_param_count,
+        lambda n_in, H: sum(
+            p.numel() for p in torch.nn.LSTM(n_in, H).parameters()
+        ),
         capsys,
     )
 
@@ -211,7 +315,10 @@ def test_lstm_param_count_accepts_right_answers(capsys):
 @pytest.mark.parametrize(
     "fn, message",
     [
-        (lambda n_in, H: 4 * (H * n_in + H * H + H), "one bias vector per gate"),
+        (
+            lambda n_in, H: 4 * (H * n_in + H * H + H),
+            "one bias vector per gate",
+        ),
         (lambda n_in, H: 3 * (H * n_in + H * H + 2 * H), "that is a GRU"),
         (lambda n_in, H: 4 * (H * n_in + H * H), "the biases are missing"),
         (lambda n_in, H: H * n_in + H * H + 2 * H, "a single gate"),
@@ -223,7 +330,13 @@ def test_lstm_param_count_accepts_right_answers(capsys):
     ],
 )
 def test_lstm_param_count_rejects_wrong_answers(fn, message, capsys):
-    _rejected(gates.check_lstm_param_count, fn, message, capsys, "LSTM parameter count")
+    _rejected(
+        gates.check_lstm_param_count,
+        fn,
+        message,
+        capsys,
+        "LSTM parameter count",
+    )
 
 
 # ----------------------------------------------------------------------------- stacked count
@@ -237,8 +350,15 @@ def count_formula(cell, n_in, H, layers, bidirectional):
 
 
 def count_torch(cell, n_in, H, layers, bidirectional):
-    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-    return sum(p.numel() for p in module(n_in, H, layers, bidirectional=bidirectional).parameters())
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[
+        cell
+    ]
+    return sum(
+        p.numel()
+        for p in module(
+            n_in, H, layers, bidirectional=bidirectional
+        ).parameters()
+    )
 
 
 def test_param_count_accepts_right_answers(capsys):
@@ -246,29 +366,72 @@ def test_param_count_accepts_right_answers(capsys):
     _accepted(gates.check_param_count, count_torch, capsys)
 
 
-def _count_with(cell, n_in, H, layers, bidirectional, *, upper=None, D=None, G=None, biases=2, only_first=False):
+def _count_with(
+    cell,
+    n_in,
+    H,
+    layers,
+    bidirectional,
+    *,
+    upper=None,
+    D=None,
+    G=None,
+    biases=2,
+    only_first=False,
+):
     G = G or {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     D = D or (2 if bidirectional else 1)
     upper = D * H if upper is None else upper(n_in, H)
     n_layers = 1 if only_first else layers
-    return sum(D * G * (H * (n_in if k == 0 else upper) + H * H + biases * H) for k in range(n_layers))
+    return sum(
+        D * G * (H * (n_in if k == 0 else upper) + H * H + biases * H)
+        for k in range(n_layers)
+    )
 
 
 @pytest.mark.parametrize(
     "fn, message",
     [
-        (lambda c, i, h, L, b: _count_with(c, i, h, L, b, upper=lambda i, h: h), "with two directions they get 2H"),
-        (lambda c, i, h, L, b: _count_with(c, i, h, L, b, upper=lambda i, h: i), "every layer gets the input size"),
-        (lambda c, i, h, L, b: _count_with(c, i, h, L, b, D=1), "one direction only"),
-        (lambda c, i, h, L, b: _count_with(c, i, h, L, b, only_first=True), "first layer only"),
-        (lambda c, i, h, L, b: _count_with(c, i, h, L, b, biases=1), "one bias vector per gate"),
+        (
+            lambda c, i, h, L, b: _count_with(
+                c, i, h, L, b, upper=lambda i, h: h
+            ),
+            "with two directions they get 2H",
+        ),
+        (
+            lambda c, i, h, L, b: _count_with(
+                c, i, h, L, b, upper=lambda i, h: i
+            ),
+            "every layer gets the input size",
+        ),
+        (
+            lambda c, i, h, L, b: _count_with(c, i, h, L, b, D=1),
+            "one direction only",
+        ),
+        (
+            lambda c, i, h, L, b: _count_with(c, i, h, L, b, only_first=True),
+            "first layer only",
+        ),
+        (
+            lambda c, i, h, L, b: _count_with(c, i, h, L, b, biases=1),
+            "one bias vector per gate",
+        ),
         (lambda c, i, h, L, b: _count_with(c, i, h, L, b, G=4), "a GRU has 3"),
-        (lambda c, i, h, L, b: count_formula("lstm", i, h, L, b), "a GRU has 3"),
+        (
+            lambda c, i, h, L, b: count_formula("lstm", i, h, L, b),
+            "a GRU has 3",
+        ),
         (lambda c, i, h, L, b: 7.5, "whole number"),
     ],
 )
 def test_param_count_rejects_wrong_answers(fn, message, capsys):
-    _rejected(gates.check_param_count, fn, message, capsys, "Parameters of a stacked RNN")
+    _rejected(
+        gates.check_param_count,
+        fn,
+        message,
+        capsys,
+        "Parameters of a stacked RNN",
+    )
 
 
 # ----------------------------------------------------------------------------- CIFG step
@@ -276,8 +439,17 @@ def test_param_count_rejects_wrong_answers(fn, message, capsys):
 
 def cifg_numpy(x, h_prev, c_prev, params):
     H = h_prev.shape[1]
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    f, g, o = sigmoid(a[:, :H]), np.tanh(a[:, H : 2 * H]), sigmoid(a[:, 2 * H :])
+    a = (
+        x @ params["weight_ih"].T
+        + params["bias_ih"]
+        + h_prev @ params["weight_hh"].T
+        + params["bias_hh"]
+    )
+    f, g, o = (
+        sigmoid(a[:, :H]),
+        np.tanh(a[:, H : 2 * H]),
+        sigmoid(a[:, 2 * H :]),
+    )
     c = f * c_prev + (1 - f) * g
     return o * np.tanh(c), c
 
@@ -286,7 +458,10 @@ def cifg_from_lstm(x, h_prev, c_prev, params):
     # Independent route: a torch.nn.LSTMCell whose input gate is forced to 1 - f cannot be
     # expressed, so compute c = g + f (c_prev - g) in float32 torch instead.
     t = {k: torch.tensor(v, dtype=torch.float32) for k, v in params.items()}
-    a = torch.tensor(x).float() @ t["weight_ih"].T + torch.tensor(h_prev).float() @ t["weight_hh"].T
+    a = (
+        torch.tensor(x).float() @ t["weight_ih"].T
+        + torch.tensor(h_prev).float() @ t["weight_hh"].T
+    )
     f, g, o = (a + t["bias_ih"] + t["bias_hh"]).chunk(3, dim=1)
     f, g, o = torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c = g + f * (torch.tensor(c_prev).float() - g)
@@ -298,7 +473,17 @@ def test_cifg_step_accepts_right_answers(capsys):
     _accepted(gates.check_cifg_step, cifg_from_lstm, capsys)
 
 
-def _cifg_with(x, h_prev, c_prev, params, *, i_gate=lambda f: 1 - f, out=np.tanh, act=(sigmoid, np.tanh), bias=True):
+def _cifg_with(
+    x,
+    h_prev,
+    c_prev,
+    params,
+    *,
+    i_gate=lambda f: 1 - f,
+    out=np.tanh,
+    act=(sigmoid, np.tanh),
+    bias=True,
+):
     H = h_prev.shape[1]
     b = params["bias_ih"] + params["bias_hh"] if bias else 0
     a = x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T + b
@@ -310,9 +495,18 @@ def _cifg_with(x, h_prev, c_prev, params, *, i_gate=lambda f: 1 - f, out=np.tanh
 @pytest.mark.parametrize(
     "fn, message",
     [
-        (lambda *a: _cifg_with(*a, i_gate=lambda f: f), "input gate equals the forget gate"),
-        (lambda *a: _cifg_with(*a, out=lambda c: c), "tanh of the cell is missing"),
-        (lambda *a: _cifg_with(*a, act=(np.tanh, sigmoid)), "sigmoid and tanh are swapped"),
+        (
+            lambda *a: _cifg_with(*a, i_gate=lambda f: f),
+            "input gate equals the forget gate",
+        ),
+        (
+            lambda *a: _cifg_with(*a, out=lambda c: c),
+            "tanh of the cell is missing",
+        ),
+        (
+            lambda *a: _cifg_with(*a, act=(np.tanh, sigmoid)),
+            "sigmoid and tanh are swapped",
+        ),
         (lambda *a: _cifg_with(*a, bias=False), "the biases are missing"),
         (lambda *a: _cifg_with(*a)[::-1], "you returned (c, h)"),
         (lambda *a: _cifg_with(*a)[0], "should return the pair (h, c)"),
@@ -320,21 +514,39 @@ def _cifg_with(x, h_prev, c_prev, params, *, i_gate=lambda f: 1 - f, out=np.tanh
     ],
 )
 def test_cifg_step_rejects_wrong_answers(fn, message, capsys):
-    _rejected(gates.check_cifg_step, fn, message, capsys, "Coupled-gate LSTM step")
+    _rejected(
+        gates.check_cifg_step, fn, message, capsys, "Coupled-gate LSTM step"
+    )
 
 
 def test_cifg_names_the_block_read_as_input_gate(capsys):
     def input_block(x, h_prev, c_prev, params):
         H = h_prev.shape[1]
-        a = x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T + params["bias_ih"] + params["bias_hh"]
-        i, g, o = sigmoid(a[:, :H]), np.tanh(a[:, H : 2 * H]), sigmoid(a[:, 2 * H :])
+        a = (
+            x @ params["weight_ih"].T
+            + h_prev @ params["weight_hh"].T
+            + params["bias_ih"]
+            + params["bias_hh"]
+        )
+        i, g, o = (
+            sigmoid(a[:, :H]),
+            np.tanh(a[:, H : 2 * H]),
+            sigmoid(a[:, 2 * H :]),
+        )
         c = (1 - i) * c_prev + i * g
         return o * np.tanh(c), c
 
-    _rejected(gates.check_cifg_step, input_block, "first block as the input gate", capsys)
+    _rejected(
+        gates.check_cifg_step,
+        input_block,
+        "first block as the input gate",
+        capsys,
+    )
 
 
-@pytest.mark.parametrize("bad", [(None, None), ("h", "c"), (np.ones((3, 5)), np.inf)], ids=str)
+@pytest.mark.parametrize(
+    "bad", [(None, None), ("h", "c"), (np.ones((3, 5)), np.inf)], ids=str
+)
 def test_cifg_step_malformed_pairs(bad, capsys):
     out = _rejected(gates.check_cifg_step, lambda *a: bad, "", capsys)
     assert "could not be checked" not in out
@@ -345,12 +557,24 @@ def test_cifg_step_malformed_pairs(bad, capsys):
 
 def lstm_backward_numpy(dh, dc, x, h_prev, c_prev, params):
     H = h_prev.shape[1]
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    a = (
+        x @ params["weight_ih"].T
+        + params["bias_ih"]
+        + h_prev @ params["weight_hh"].T
+        + params["bias_hh"]
+    )
+    i, f, g, o = (
+        sigmoid(a[:, :H]),
+        sigmoid(a[:, H : 2 * H]),
+        np.tanh(a[:, 2 * H : 3 * H]),
+        sigmoid(a[:, 3 * H :]),
+    )
     tanh_c = np.tanh(f * c_prev + i * g)
     dc_total = dc + dh * o * (1 - tanh_c**2)
     da_i, da_f = dc_total * g * i * (1 - i), dc_total * c_prev * f * (1 - f)
-    da = np.hstack([da_i, da_f, dc_total * i * (1 - g**2), dh * tanh_c * o * (1 - o)])
+    da = np.hstack(
+        [da_i, da_f, dc_total * i * (1 - g**2), dh * tanh_c * o * (1 - o)]
+    )
     return {
         "x": da @ params["weight_ih"],
         "h_prev": da @ params["weight_hh"],
@@ -368,11 +592,21 @@ def lstm_backward_torch(dh, dc, x, h_prev, c_prev, params):
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(cell, name).copy_(torch.tensor(params[name]))
-    xs = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in (x, h_prev, c_prev)]
+    xs = [
+        torch.tensor(v, dtype=torch.float32, requires_grad=True)
+        for v in (x, h_prev, c_prev)
+    ]
     h, c = cell(xs[0], (xs[1], xs[2]))
-    (h * torch.tensor(dh).float() + c * torch.tensor(dc).float()).sum().backward()
+    (
+        h * torch.tensor(dh).float() + c * torch.tensor(dc).float()
+    ).sum().backward()
     grads = {"x": xs[0].grad, "h_prev": xs[1].grad, "c_prev": xs[2].grad}
-    grads.update({name: getattr(cell, name).grad for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+    grads.update(
+        {
+            name: getattr(cell, name).grad
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        }
+    )
     return grads
 
 
@@ -385,7 +619,9 @@ def test_lstm_step_backward_accepts_right_answers(capsys, monkeypatch):
 
 def _lstm_mistake(name):
     def answer(dh, dc, x, h_prev, c_prev, params):
-        return gates._lstm_backward(dh, dc, x, h_prev, c_prev, params, mistake=name)
+        return gates._lstm_backward(
+            dh, dc, x, h_prev, c_prev, params, mistake=name
+        )
 
     return answer
 
@@ -401,10 +637,20 @@ def _with(fn, **changes):
 
 
 def lstm_backward_autograd(dh, dc, x, h_prev, c_prev, params):
-    inputs = {k: torch.tensor(v, requires_grad=True) for k, v in {"x": x, "h_prev": h_prev, "c_prev": c_prev}.items()}
-    weights = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-    gates_ = inputs["x"] @ weights["weight_ih"].T + inputs["h_prev"] @ weights["weight_hh"].T
-    i, f, g, o = (gates_ + weights["bias_ih"] + weights["bias_hh"]).chunk(4, dim=1)
+    inputs = {
+        k: torch.tensor(v, requires_grad=True)
+        for k, v in {"x": x, "h_prev": h_prev, "c_prev": c_prev}.items()
+    }
+    weights = {
+        k: torch.tensor(v, requires_grad=True) for k, v in params.items()
+    }
+    gates_ = (
+        inputs["x"] @ weights["weight_ih"].T
+        + inputs["h_prev"] @ weights["weight_hh"].T
+    )
+    i, f, g, o = (gates_ + weights["bias_ih"] + weights["bias_hh"]).chunk(
+        4, dim=1
+    )
     c = torch.sigmoid(f) * inputs["c_prev"] + torch.sigmoid(i) * torch.tanh(g)
     h = torch.sigmoid(o) * torch.tanh(c)
     loss = (h * torch.tensor(dh)).sum() + (c * torch.tensor(dc)).sum()
@@ -418,24 +664,51 @@ def lstm_backward_autograd(dh, dc, x, h_prev, c_prev, params):
         (_lstm_mistake("no_dh_path"), "gradient from h_t into c_t is missing"),
         (_lstm_mistake("tanh_of_c"), "1 - c_t²"),
         (_lstm_mistake("g_sigmoid"), "sigmoid's derivative"),
-        (_lstm_mistake("gate_order"), "input and forget gate blocks are swapped"),
+        (
+            _lstm_mistake("gate_order"),
+            "input and forget gate blocks are swapped",
+        ),
         (_lstm_mistake("no_forget"), "missing the forget gate"),
         (_lstm_mistake("h_new"), "uses the new state h_t"),
         (_lstm_mistake("no_bias_hh"), "bias_hh gradient is zero"),
         (_with(lstm_backward_numpy, weight_ih=lambda g: g.T), "transposed"),
-        (_with(lstm_backward_numpy, bias_ih=lambda g: np.tile(g / 3, (3, 1))), "summed over the batch"),
-        (_with(lstm_backward_numpy, x=lambda g: g + 1e-3), "grads['x']"),
-        (lambda *a: {k: v for k, v in lstm_backward_numpy(*a).items() if k != "c_prev"}, "no key(s) 'c_prev'"),
-        (lambda *a: list(lstm_backward_numpy(*a).values()), "should return a dict"),
         (
-            _with(lstm_backward_numpy, h_prev=lambda g: g.astype(np.float32).astype(np.float64)),
+            _with(
+                lstm_backward_numpy, bias_ih=lambda g: np.tile(g / 3, (3, 1))
+            ),
+            "summed over the batch",
+        ),
+        (_with(lstm_backward_numpy, x=lambda g: g + 1e-3), "grads['x']"),
+        (
+            lambda *a: {
+                k: v
+                for k, v in lstm_backward_numpy(*a).items()
+                if k != "c_prev"
+            },
+            "no key(s) 'c_prev'",
+        ),
+        (
+            lambda *a: list(lstm_backward_numpy(*a).values()),
+            "should return a dict",
+        ),
+        (
+            _with(
+                lstm_backward_numpy,
+                h_prev=lambda g: g.astype(np.float32).astype(np.float64),
+            ),
             "only to float32 precision",
         ),
         (lstm_backward_autograd, "uses `autograd`"),
     ],
 )
 def test_lstm_step_backward_rejects_wrong_answers(fn, message, capsys):
-    _rejected(gates.check_lstm_step_backward, fn, message, capsys, "LSTM backward step")
+    _rejected(
+        gates.check_lstm_step_backward,
+        fn,
+        message,
+        capsys,
+        "LSTM backward step",
+    )
 
 
 def test_lstm_step_backward_refuses_the_reference_and_mutation(capsys):
@@ -443,29 +716,56 @@ def test_lstm_step_backward_refuses_the_reference_and_mutation(capsys):
         _, _, cache = ref.lstm_step(x, h_prev, c_prev, params)
         return ref.lstm_step_backward(dh, dc, cache)
 
-    _rejected(gates.check_lstm_step_backward, uses_reference, "uses `lstm_step_backward`", capsys)
+    _rejected(
+        gates.check_lstm_step_backward,
+        uses_reference,
+        "uses `lstm_step_backward`",
+        capsys,
+    )
 
     def accumulates_into_dc(dh, dc, x, h_prev, c_prev, params):
         grads = lstm_backward_numpy(dh, dc, x, h_prev, c_prev, params)
         dc += 1.0  # in-place update of an input
         return grads
 
-    _rejected(gates.check_lstm_step_backward, accumulates_into_dc, "modified one of its input arrays", capsys)
+    _rejected(
+        gates.check_lstm_step_backward,
+        accumulates_into_dc,
+        "modified one of its input arrays",
+        capsys,
+    )
 
 
-@pytest.mark.parametrize("value", [None, "g", np.inf, np.ones((3, 3), dtype=bool), [[1.0], [1.0, 2.0]]], ids=str)
+@pytest.mark.parametrize(
+    "value",
+    [None, "g", np.inf, np.ones((3, 3), dtype=bool), [[1.0], [1.0, 2.0]]],
+    ids=str,
+)
 def test_lstm_step_backward_malformed_dict_values(value, capsys):
     def answer(*args):
         grads = lstm_backward_numpy(*args)
         grads["weight_hh"] = value
         return grads
 
-    out = _rejected(gates.check_lstm_step_backward, answer, "grads['weight_hh']", capsys)
+    out = _rejected(
+        gates.check_lstm_step_backward, answer, "grads['weight_hh']", capsys
+    )
     assert "could not be checked" not in out
 
 
-def test_finite_difference_check_is_independent_of_the_reference(monkeypatch, capsys):
+def test_finite_difference_check_is_independent_of_the_reference(
+    monkeypatch, capsys
+):
     """If the reference backward were wrong, the finite differences would still refuse a wrong answer."""
     wrong = _lstm_mistake("no_forget")
-    monkeypatch.setattr(ref, "lstm_step_backward", lambda dh, dc, cache: wrong(dh, dc, *cache[:3], cache[-1]))
-    _rejected(gates.check_lstm_step_backward, wrong, "disagree with finite differences", capsys)
+    monkeypatch.setattr(
+        ref,
+        "lstm_step_backward",
+        lambda dh, dc, cache: wrong(dh, dc, *cache[:3], cache[-1]),
+    )
+    _rejected(
+        gates.check_lstm_step_backward,
+        wrong,
+        "disagree with finite differences",
+        capsys,
+    )

@@ -31,7 +31,14 @@ def _stub(*args):
 
 
 @pytest.mark.parametrize(
-    "checker", [ex.check_quantize, ex.check_bits_per_dim, ex.check_mask, ex.check_sample_levels, ex.check_blind_spot]
+    "checker",
+    [
+        ex.check_quantize,
+        ex.check_bits_per_dim,
+        ex.check_mask,
+        ex.check_sample_levels,
+        ex.check_blind_spot,
+    ],
 )
 def test_checkers_never_raise(checker, capsys):
     assert not checker(_stub)
@@ -52,13 +59,21 @@ def test_checkers_never_raise(checker, capsys):
 
 def test_quantize_checker(capsys):
     assert ex.check_quantize(lambda x, k: np.round(x * (k - 1)).astype(int))
-    assert ex.check_quantize(lambda x, k: np.floor(np.asarray(x, dtype=np.float64) * (k - 1) + 0.5))
-    assert ex.check_quantize(lambda x, k: torch.round(torch.from_numpy(np.array(x)) * (k - 1)).long())
+    assert ex.check_quantize(
+        lambda x, k: np.floor(np.asarray(x, dtype=np.float64) * (k - 1) + 0.5)
+    )
+    assert ex.check_quantize(
+        lambda x, k: torch.round(
+            torch.from_numpy(np.array(x)) * (k - 1)
+        ).long()
+    )
     assert "correct" in capsys.readouterr().out
     cases = {
         "truncated (floor)": lambda x, k: np.floor(x * (k - 1)),
         "you multiplied by K": lambda x, k: np.clip(np.round(x * k), 0, k - 1),
-        "you returned intensities again": lambda x, k: np.round(x * (k - 1)) / (k - 1),
+        "you returned intensities again": lambda x, k: (
+            np.round(x * (k - 1)) / (k - 1)
+        ),
         "unchanged": lambda x, k: x,
         "shape": lambda x, k: np.round(x * (k - 1)).ravel(),
     }
@@ -87,26 +102,37 @@ def _bits_np(logits, x):
 
 def _bits_torch(logits, x):
     t = torch.from_numpy(np.array(logits, dtype=np.float64))
-    loss = torch.nn.functional.cross_entropy(t, torch.from_numpy(np.array(x)).long(), reduction="mean")
+    loss = torch.nn.functional.cross_entropy(
+        t, torch.from_numpy(np.array(x)).long(), reduction="mean"
+    )
     return loss / math.log(2)
 
 
 def test_bits_per_dim_checker(capsys):
     assert ex.check_bits_per_dim(_bits_np)
     assert ex.check_bits_per_dim(_bits_torch)
-    assert ex.check_bits_per_dim(lambda lg, x: np.float32(_bits_np(lg.astype(np.float64), x)))  # float32 result
+    assert ex.check_bits_per_dim(
+        lambda lg, x: np.float32(_bits_np(lg.astype(np.float64), x))
+    )  # float32 result
     assert "correct" in capsys.readouterr().out
     cases = {
         "nats per dimension": lambda lg, x: _bits_np(lg, x) * math.log(2),
-        "bits per image": lambda lg, x: _bits_np(lg, x) * x.shape[1] * x.shape[2],
+        "bits per image": lambda lg, x: (
+            _bits_np(lg, x) * x.shape[1] * x.shape[2]
+        ),
         "summed over the images": lambda lg, x: _bits_np(lg, x) * x.shape[0],
-        "log-softmax": lambda lg, x: -np.take_along_axis(lg, x[:, None], axis=1).sum() / (x.size * math.log(2)),
+        "log-softmax": lambda lg, x: (
+            -np.take_along_axis(lg, x[:, None], axis=1).sum()
+            / (x.size * math.log(2))
+        ),
         "one number": lambda lg, x: np.full(x.shape[0], _bits_np(lg, x)),
     }
     for message, fn in cases.items():
         assert not ex.check_bits_per_dim(fn)
         assert message in capsys.readouterr().out
-    assert not ex.check_bits_per_dim(lambda lg, x: _bits_np(lg, x) * (1 + 1e-5))
+    assert not ex.check_bits_per_dim(
+        lambda lg, x: _bits_np(lg, x) * (1 + 1e-5)
+    )
     assert "only precision is off" in capsys.readouterr().out
 
 
@@ -129,18 +155,31 @@ def test_mask_checker(capsys):
     assert ex.check_mask(lambda size, t: _mask_loops(size, t).astype(bool))
     assert "correct" in capsys.readouterr().out
     cases = {
-        "mask A hides the centre": lambda size, t: image_mask(size, "B" if t == "A" else "A"),
+        "mask A hides the centre": lambda size, t: image_mask(
+            size, "B" if t == "A" else "A"
+        ),
         "mirrored": lambda size, t: image_mask(size, t).numpy()[:, ::-1],
         "whole centre row": lambda size, t: np.vstack(
-            [np.ones((size[0] // 2 + 1, size[1])), np.zeros((size[0] - size[0] // 2 - 1, size[1]))]
+            [
+                np.ones((size[0] // 2 + 1, size[1])),
+                np.zeros((size[0] - size[0] // 2 - 1, size[1])),
+            ]
         ),
         "rows below the centre": lambda size, t: np.where(
-            np.arange(size[0])[:, None] > size[0] // 2, 1.0, image_mask(size, t).numpy()
+            np.arange(size[0])[:, None] > size[0] // 2,
+            1.0,
+            image_mask(size, t).numpy(),
         ),
         "swapped": lambda size, t: 1 - image_mask(size, t).numpy(),
-        "kernel_size is (rows, columns)": lambda size, t: image_mask(size[::-1], t).numpy(),
-        "expected (5, 5)": lambda size, t: image_mask((3, 3), t),  # hard-coded for the worked example's size
-        "expected\n": lambda size, t: image_mask(size, t) * (0.5 if size == (7, 3) else 1.0),
+        "kernel_size is (rows, columns)": lambda size, t: image_mask(
+            size[::-1], t
+        ).numpy(),
+        "expected (5, 5)": lambda size, t: image_mask(
+            (3, 3), t
+        ),  # hard-coded for the worked example's size
+        "expected\n": lambda size, t: (
+            image_mask(size, t) * (0.5 if size == (7, 3) else 1.0)
+        ),
     }
     for message, fn in cases.items():
         assert not ex.check_mask(fn)
@@ -152,11 +191,16 @@ def test_mask_checker(capsys):
 
 def test_sample_levels_checker(capsys):
     def vectorised(p, u):
-        return np.minimum((u[:, None] >= np.cumsum(p, axis=1)).sum(axis=1), p.shape[1] - 1)
+        return np.minimum(
+            (u[:, None] >= np.cumsum(p, axis=1)).sum(axis=1), p.shape[1] - 1
+        )
 
     def searchsorted_rows(p, u):
         cdf = np.cumsum(np.asarray(p, dtype=np.float64), axis=1)
-        return np.minimum(np.sum(cdf <= np.asarray(u, dtype=np.float64)[:, None], axis=1), p.shape[1] - 1)
+        return np.minimum(
+            np.sum(cdf <= np.asarray(u, dtype=np.float64)[:, None], axis=1),
+            p.shape[1] - 1,
+        )
 
     assert ex.check_sample_levels(vectorised)
     assert ex.check_sample_levels(searchsorted_rows)
@@ -164,7 +208,9 @@ def test_sample_levels_checker(capsys):
     cases = {
         "argmax": lambda p, u: p.argmax(axis=1),
         "one too high": lambda p, u: vectorised(p, u) + 1,
-        "probability 0 was drawn": lambda p, u: np.minimum((u[:, None] > np.cumsum(p, axis=1)).sum(axis=1), 10**6),
+        "probability 0 was drawn": lambda p, u: np.minimum(
+            (u[:, None] > np.cumsum(p, axis=1)).sum(axis=1), 10**6
+        ),
         "cumulative": lambda p, u: (u[:, None] >= p).sum(axis=1),
         "not probabilities": lambda p, u: p.max(axis=1),
     }
@@ -198,11 +244,15 @@ def test_blind_spot_checker(capsys):
     assert "correct" in capsys.readouterr().out
 
     def context(shape, pixel):
-        past = (np.arange(shape[0] * shape[1]) < pixel[0] * shape[1] + pixel[1]).reshape(shape)
+        past = (
+            np.arange(shape[0] * shape[1]) < pixel[0] * shape[1] + pixel[1]
+        ).reshape(shape)
         return past & ~_blind(shape, pixel)
 
     def with_future(shape, pixel):
-        past = (np.arange(shape[0] * shape[1]) < pixel[0] * shape[1] + pixel[1]).reshape(shape)
+        past = (
+            np.arange(shape[0] * shape[1]) < pixel[0] * shape[1] + pixel[1]
+        ).reshape(shape)
         return _blind(shape, pixel) | ~past
 
     def off_by_one(shape, pixel):

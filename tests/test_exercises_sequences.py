@@ -8,7 +8,17 @@ import torch.nn.functional as F
 from rnntutor.exercises import sequences as ex
 from rnntutor.reference import convlstm as ref
 
-MALFORMED = [None, "abc", {"a": 1}, (1, 2), [[1, 2], [3]], True, np.array([np.nan]), 10**400, torch.zeros(2)]
+MALFORMED = [
+    None,
+    "abc",
+    {"a": 1},
+    (1, 2),
+    [[1, 2], [3]],
+    True,
+    np.array([np.nan]),
+    10**400,
+    torch.zeros(2),
+]
 
 
 def _run(checker, fn, capsys):
@@ -21,13 +31,19 @@ def _run(checker, fn, capsys):
 
 def s2d_numpy(frames, p):
     n, t, h, w = frames.shape
-    return frames.reshape(n, t, h // p, p, w // p, p).transpose(0, 1, 3, 5, 2, 4).reshape(n, t, p * p, h // p, w // p)
+    return (
+        frames.reshape(n, t, h // p, p, w // p, p)
+        .transpose(0, 1, 3, 5, 2, 4)
+        .reshape(n, t, p * p, h // p, w // p)
+    )
 
 
 def s2d_torch(frames, p):
     x = torch.as_tensor(np.array(frames))
     n, t, h, w = x.shape
-    return F.pixel_unshuffle(x.reshape(n * t, 1, h, w), p).reshape(n, t, p * p, h // p, w // p)
+    return F.pixel_unshuffle(x.reshape(n * t, 1, h, w), p).reshape(
+        n, t, p * p, h // p, w // p
+    )
 
 
 def s2d_loops(frames, p):
@@ -46,7 +62,11 @@ def s2d_reshape_only(frames, p):
 
 def s2d_column_major(frames, p):
     n, t, h, w = frames.shape
-    return frames.reshape(n, t, h // p, p, w // p, p).transpose(0, 1, 5, 3, 2, 4).reshape(n, t, p * p, h // p, w // p)
+    return (
+        frames.reshape(n, t, h // p, p, w // p, p)
+        .transpose(0, 1, 5, 3, 2, 4)
+        .reshape(n, t, p * p, h // p, w // p)
+    )
 
 
 def s2d_inplace(frames, p):
@@ -100,8 +120,16 @@ def test_mse_accepts(fn, capsys):
     "fn,message",
     [
         (lambda p, y: float(((p - y) ** 2).mean()), "mean over pixels too"),
-        (lambda p, y: float(((p - y) ** 2).sum(axis=(1, 2, 3)).mean()), "error per sequence"),
-        (lambda p, y: float(np.sqrt(((p - y) ** 2).sum(axis=(2, 3))).mean()), "a root"),
+        (
+            lambda p, y: float(((p - y) ** 2).sum(axis=(1, 2, 3)).mean()),
+            "error per sequence",
+        ),
+        (
+            lambda p, y: float(
+                np.sqrt(((p - y) ** 2).sum(axis=(2, 3))).mean()
+            ),
+            "a root",
+        ),
         (lambda p, y: float(((p - y) ** 2).sum()), "total over everything"),
         (lambda p, y: ((p - y) ** 2).sum(axis=(2, 3)), "return one number"),
     ],
@@ -113,7 +141,11 @@ def test_mse_rejects(fn, message, capsys):
 
 def bce_right(pred, target):
     p = np.clip(pred, 1e-7, 1 - 1e-7)
-    return float(-(target * np.log(p) + (1 - target) * np.log(1 - p)).sum(axis=(1, 2, 3)).mean())
+    return float(
+        -(target * np.log(p) + (1 - target) * np.log(1 - p))
+        .sum(axis=(1, 2, 3))
+        .mean()
+    )
 
 
 def bce_right_torch(pred, target):
@@ -137,11 +169,29 @@ def _bce_pixels(p, y):
     "fn,message",
     [
         (lambda p, y: float(_bce_pixels(p, y).mean()), "mean per pixel"),
-        (lambda p, y: float(_bce_pixels(p, y).sum(axis=(2, 3)).mean()), "per frame"),
-        (lambda p, y: float(_bce_pixels(p, y).sum()), "total over all sequences"),
+        (
+            lambda p, y: float(_bce_pixels(p, y).sum(axis=(2, 3)).mean()),
+            "per frame",
+        ),
+        (
+            lambda p, y: float(_bce_pixels(p, y).sum()),
+            "total over all sequences",
+        ),
         (lambda p, y: bce_right(p, y) / np.log(2), "in bits"),
-        (lambda p, y: float(-(y * np.log(np.clip(p, 1e-7, 1))).sum(axis=(1, 2, 3)).mean()), "term is missing"),
-        (lambda p, y: float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=(1, 2, 3)).mean()), "Clip"),
+        (
+            lambda p, y: float(
+                -(y * np.log(np.clip(p, 1e-7, 1))).sum(axis=(1, 2, 3)).mean()
+            ),
+            "term is missing",
+        ),
+        (
+            lambda p, y: float(
+                -(y * np.log(p) + (1 - y) * np.log(1 - p))
+                .sum(axis=(1, 2, 3))
+                .mean()
+            ),
+            "Clip",
+        ),
     ],
 )
 def test_bce_rejects(fn, message, capsys):
@@ -164,12 +214,25 @@ def backward_written_out(dh, dc, x, h_prev, c_prev, params, *, drop=None):
     w = np.concatenate([params["weight_ih"], params["weight_hh"]], axis=1)
     a = ref.conv2d_same(z, w, params["bias"])
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-    i, f, g, o = sig(a[:, :ch]), sig(a[:, ch : 2 * ch]), np.tanh(a[:, 2 * ch : 3 * ch]), sig(a[:, 3 * ch :])
+    i, f, g, o = (
+        sig(a[:, :ch]),
+        sig(a[:, ch : 2 * ch]),
+        np.tanh(a[:, 2 * ch : 3 * ch]),
+        sig(a[:, 3 * ch :]),
+    )
     c = f * c_prev + i * g
     tc = np.tanh(c)
-    dct = (0 if drop == "dc" else dc) + (0 if drop == "tanh" else dh * o * (1 - tc**2))
+    dct = (0 if drop == "dc" else dc) + (
+        0 if drop == "tanh" else dh * o * (1 - tc**2)
+    )
     da = np.concatenate(
-        [dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1
+        [
+            dct * g * i * (1 - i),
+            dct * c_prev * f * (1 - f),
+            dct * i * (1 - g**2),
+            dh * tc * o * (1 - o),
+        ],
+        axis=1,
     )
     k = w.shape[-1]
     p = k // 2
@@ -179,11 +242,19 @@ def backward_written_out(dh, dc, x, h_prev, c_prev, params, *, drop=None):
     dzp = np.zeros_like(zp)
     for u in range(k):
         for v in range(k):
-            dw[:, :, u, v] = np.einsum("bohw,bchw->oc", da, zp[:, :, u : u + hh, v : v + ww])
-            dzp[:, :, u : u + hh, v : v + ww] += np.einsum("bohw,oc->bchw", da, w[:, :, u, v])
+            dw[:, :, u, v] = np.einsum(
+                "bohw,bchw->oc", da, zp[:, :, u : u + hh, v : v + ww]
+            )
+            dzp[:, :, u : u + hh, v : v + ww] += np.einsum(
+                "bohw,oc->bchw", da, w[:, :, u, v]
+            )
     dz = dzp[:, :, p : p + hh, p : p + ww]
     c_in = x.shape[1]
-    bias = da.sum(axis=(0, 2, 3)) if drop != "bias" else da.sum(axis=(0,)).mean(axis=(1, 2))
+    bias = (
+        da.sum(axis=(0, 2, 3))
+        if drop != "bias"
+        else da.sum(axis=(0,)).mean(axis=(1, 2))
+    )
     return {
         "x": dz[:, :c_in],
         "h_prev": dz[:, c_in:],
@@ -201,13 +272,19 @@ def test_backward_accepts(fn, capsys):
 
 
 def backward_float32(*args):
-    return {k: v.astype(np.float32) for k, v in backward_via_reference(*args).items()}
+    return {
+        k: v.astype(np.float32)
+        for k, v in backward_via_reference(*args).items()
+    }
 
 
 @pytest.mark.parametrize(
     "fn,message",
     [
-        (lambda *a: backward_written_out(*a, drop="tanh"), "'c_prev' is wrong"),
+        (
+            lambda *a: backward_written_out(*a, drop="tanh"),
+            "'c_prev' is wrong",
+        ),
         (lambda *a: backward_written_out(*a, drop="dc"), "'c_prev' is wrong"),
         (lambda *a: backward_written_out(*a, drop="bias"), "'bias' is wrong"),
         (backward_float32, "float32 precision only"),
@@ -224,13 +301,18 @@ def test_backward_rejects(fn, message, capsys):
 
 
 def count_right(c_in, c_h, k, peephole):
-    return 4 * c_h * (c_in + c_h) * k * k + 4 * c_h + (3 * c_h if peephole else 0)
+    return (
+        4 * c_h * (c_in + c_h) * k * k + 4 * c_h + (3 * c_h if peephole else 0)
+    )
 
 
 def count_by_module(c_in, c_h, k, peephole):
     from rnntutor.sequences import ConvLSTMCell
 
-    return sum(p.numel() for p in ConvLSTMCell(c_in, c_h, k, peephole=peephole).parameters())
+    return sum(
+        p.numel()
+        for p in ConvLSTMCell(c_in, c_h, k, peephole=peephole).parameters()
+    )
 
 
 @pytest.mark.parametrize("fn", [count_right, count_by_module])
@@ -242,10 +324,24 @@ def test_count_accepts(fn, capsys):
 @pytest.mark.parametrize(
     "fn,message",
     [
-        (lambda a, b, k, p: count_right(a, b, k, p) - 4 * b, "biases are missing"),
-        (lambda a, b, k, p: b * (a + b) * k * k + b + (3 * b if p else 0), "one gate"),
-        (lambda a, b, k, p: 4 * b * (a + b) * k + 4 * b + (3 * b if p else 0), "k x k taps"),
-        (lambda a, b, k, p: count_right(a, b, k, False), "peepholes are missing"),
+        (
+            lambda a, b, k, p: count_right(a, b, k, p) - 4 * b,
+            "biases are missing",
+        ),
+        (
+            lambda a, b, k, p: b * (a + b) * k * k + b + (3 * b if p else 0),
+            "one gate",
+        ),
+        (
+            lambda a, b, k, p: (
+                4 * b * (a + b) * k + 4 * b + (3 * b if p else 0)
+            ),
+            "k x k taps",
+        ),
+        (
+            lambda a, b, k, p: count_right(a, b, k, False),
+            "peepholes are missing",
+        ),
         (lambda a, b, k, p: str(count_right(a, b, k, p)), "return an integer"),
     ],
 )
@@ -276,7 +372,12 @@ def test_malformed_returns_never_raise(checker, value, capsys):
 
 @pytest.mark.parametrize(
     "checker",
-    [ex.check_space_to_depth, ex.check_mse_per_frame, ex.check_bce_per_sequence, ex.check_convlstm_backward],
+    [
+        ex.check_space_to_depth,
+        ex.check_mse_per_frame,
+        ex.check_bce_per_sequence,
+        ex.check_convlstm_backward,
+    ],
 )
 def test_not_implemented(checker, capsys):
     def stub(*args):

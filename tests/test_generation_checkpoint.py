@@ -36,13 +36,28 @@ def test_shipped_checkpoint_reproduces_its_recorded_test_nll(capsys):
     model = load_pretrained("row_lstm_mnist5k")
     assert isinstance(model, RowLSTM) and not model.training
     # the original is evaluated by the command line, binarized as its provenance records
-    assert cli.main(["evaluate", str(CHECKPOINT_DIR / record["checkpoint"]), "--json", "--batch-size", "500"]) == 0
+    assert (
+        cli.main(
+            [
+                "evaluate",
+                str(CHECKPOINT_DIR / record["checkpoint"]),
+                "--json",
+                "--batch-size",
+                "500",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["n"] == 1000 and result["dataset"] == "mnist5k"
     nll = result["nll_nats"]
-    assert nll == pytest.approx(record["metrics"]["test_nll_nats_threshold"], abs=0.01)
+    assert nll == pytest.approx(
+        record["metrics"]["test_nll_nats_threshold"], abs=0.01
+    )
     assert nll <= 75.0
-    assert result["bits_per_dim"] == pytest.approx(nll / (784 * np.log(2)), rel=1e-9)
+    assert result["bits_per_dim"] == pytest.approx(
+        nll / (784 * np.log(2)), rel=1e-9
+    )
 
 
 def test_save_and_load_round_trip_and_tamper_detection(tmp_path):
@@ -62,12 +77,22 @@ def test_save_and_load_round_trip_and_tamper_detection(tmp_path):
     with pytest.raises(CheckpointError, match="not an rnntutor checkpoint"):
         load_model(tmp_path / "other.pt")
     f = FVSBN((2, 2))
-    assert load_model(tmp_path / "f.pt" if save_model(tmp_path / "f.pt", f) else None).config == f.config
+    assert (
+        load_model(
+            tmp_path / "f.pt" if save_model(tmp_path / "f.pt", f) else None
+        ).config
+        == f.config
+    )
     with pytest.raises(ValueError, match="unknown pretrained"):
         pretrained_record("nope")
 
 
 def test_json_record_is_valid_json_with_both_binarizations():
     record = json.loads((CHECKPOINT_DIR / "row_lstm_mnist5k.json").read_text())
-    assert {"test_nll_nats_threshold", "test_nll_nats_stochastic"} <= set(record["metrics"])
-    assert record["metrics"]["test_nll_nats_stochastic"] > record["metrics"]["test_nll_nats_threshold"]
+    assert {"test_nll_nats_threshold", "test_nll_nats_stochastic"} <= set(
+        record["metrics"]
+    )
+    assert (
+        record["metrics"]["test_nll_nats_stochastic"]
+        > record["metrics"]["test_nll_nats_threshold"]
+    )

@@ -41,7 +41,9 @@ def _past(d):
 
 @pytest.mark.parametrize("n, m", [(1, 1), (3, 3), (4, 6), (6, 2)])
 def test_skew_puts_pixel_r_c_at_column_r_plus_c_and_unskew_inverts_it(n, m):
-    x = torch.arange(1.0, n * m + 1).reshape(n, m).expand(2, 3, n, m)  # leading dims are kept
+    x = (
+        torch.arange(1.0, n * m + 1).reshape(n, m).expand(2, 3, n, m)
+    )  # leading dims are kept
     s = skew(x)
     assert s.shape == (2, 3, n, n + m - 1)
     expected = torch.zeros(n, n + m - 1)
@@ -56,7 +58,11 @@ def test_skew_puts_pixel_r_c_at_column_r_plus_c_and_unskew_inverts_it(n, m):
 
 def test_image_mask_and_masked_conv2d():
     assert image_mask(3, "A").tolist() == [[1, 1, 1], [1, 0, 0], [0, 0, 0]]
-    assert image_mask((3, 5), "B").tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0]]
+    assert image_mask((3, 5), "B").tolist() == [
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 0, 0],
+        [0, 0, 0, 0, 0],
+    ]
     with pytest.raises(ValueError, match="odd"):
         image_mask((2, 3), "A")
     with pytest.raises(ValueError, match="'A' or 'B'"):
@@ -64,7 +70,12 @@ def test_image_mask_and_masked_conv2d():
     torch.manual_seed(0)
     conv = MaskedConv2d(2, 4, (3, 5), "A")
     x = torch.randn(3, 2, 4, 6)
-    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight * image_mask((3, 5), "A"), conv.bias, padding=(1, 2)))
+    torch.testing.assert_close(
+        conv(x),
+        F.conv2d(
+            x, conv.weight * image_mask((3, 5), "A"), conv.bias, padding=(1, 2)
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- the recurrence
@@ -78,18 +89,34 @@ def _naive_direction(layer, u, direction):
     d = layer.hidden
     if direction == 1:
         u = u.flip(-1)
-    w = layer.input_to_state.weight[4 * d * direction : 4 * d * (direction + 1), :, 0, 0]
+    w = layer.input_to_state.weight[
+        4 * d * direction : 4 * d * (direction + 1), :, 0, 0
+    ]
     b = layer.input_to_state.bias[4 * d * direction : 4 * d * (direction + 1)]
-    w_up, w_left = layer.state_to_state[direction, :, :, 0], layer.state_to_state[direction, :, :, 1]
+    w_up, w_left = (
+        layer.state_to_state[direction, :, :, 0],
+        layer.state_to_state[direction, :, :, 1],
+    )
     n_img, _, n, m = u.shape
-    h = torch.zeros(n_img, d, n + 1, m + 1)  # index (r + 1, c + 1): row/column -1 is zero
+    h = torch.zeros(
+        n_img, d, n + 1, m + 1
+    )  # index (r + 1, c + 1): row/column -1 is zero
     cell = torch.zeros(n_img, d, n + 1, m + 1)
     for r in range(n):
         for c in range(m):
-            gates = u[:, :, r, c] @ w.T + b + h[:, :, r, c + 1] @ w_up.T + h[:, :, r + 1, c] @ w_left.T
+            gates = (
+                u[:, :, r, c] @ w.T
+                + b
+                + h[:, :, r, c + 1] @ w_up.T
+                + h[:, :, r + 1, c] @ w_left.T
+            )
             i, f, g, o = gates.chunk(4, dim=1)
-            cell[:, :, r + 1, c + 1] = torch.sigmoid(f) * cell[:, :, r + 1, c] + torch.sigmoid(i) * torch.tanh(g)
-            h[:, :, r + 1, c + 1] = torch.sigmoid(o) * torch.tanh(cell[:, :, r + 1, c + 1])
+            cell[:, :, r + 1, c + 1] = torch.sigmoid(f) * cell[
+                :, :, r + 1, c
+            ] + torch.sigmoid(i) * torch.tanh(g)
+            h[:, :, r + 1, c + 1] = torch.sigmoid(o) * torch.tanh(
+                cell[:, :, r + 1, c + 1]
+            )
     out = h[:, :, 1:, 1:]
     return out.flip(-1) if direction == 1 else out
 
@@ -101,9 +128,15 @@ def test_diagonal_scan_equals_the_pixel_by_pixel_recurrence(n, m):
     layer = randomize_weights(DiagonalBiLSTMLayer(3, 5))
     u = torch.randn(2, 3, n, m)
     h_lr, h_rl = layer.directions(u)
-    torch.testing.assert_close(h_lr, _naive_direction(layer, u, 0), atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(h_rl, _naive_direction(layer, u, 1), atol=1e-5, rtol=1e-5)
-    shifted = F.pad(h_rl, (0, 0, 1, 0))[:, :, :-1]  # row r holds h_RL(r - 1), row 0 zeros
+    torch.testing.assert_close(
+        h_lr, _naive_direction(layer, u, 0), atol=1e-5, rtol=1e-5
+    )
+    torch.testing.assert_close(
+        h_rl, _naive_direction(layer, u, 1), atol=1e-5, rtol=1e-5
+    )
+    shifted = F.pad(h_rl, (0, 0, 1, 0))[
+        :, :, :-1
+    ]  # row r holds h_RL(r - 1), row 0 zeros
     torch.testing.assert_close(layer(u), h_lr + shifted)
     broken = DiagonalBiLSTMLayer(3, 5, shift_right_to_left=False)
     broken.load_state_dict(layer.state_dict())
@@ -113,32 +146,54 @@ def test_diagonal_scan_equals_the_pixel_by_pixel_recurrence(n, m):
 # ----------------------------------------------------------------------------- causality and context
 
 
-CAUSAL_CASES = [((4, 4), 1, None), ((5, 7), 2, None), ((7, 3), 2, None), ((5, 5), 1, 3), ((1, 4), 1, None)]
+CAUSAL_CASES = [
+    ((4, 4), 1, None),
+    ((5, 7), 2, None),
+    ((7, 3), 2, None),
+    ((5, 5), 1, 3),
+    ((1, 4), 1, None),
+]
 
 
 @pytest.mark.parametrize("shape, layers, kernel", CAUSAL_CASES)
 def test_diagonal_bilstm_is_causal(shape, layers, kernel):
-    report = check_causality(_model(shape, num_layers=layers, in_kernel=kernel, pixel_bias=True))
+    report = check_causality(
+        _model(shape, num_layers=layers, in_kernel=kernel, pixel_bias=True)
+    )
     assert report.ok, str(report)
     assert not np.triu(report.dependency).any()
 
 
 @pytest.mark.parametrize("shape, layers", [((4, 4), 1), ((5, 7), 2)])
-def test_without_the_down_shift_the_right_to_left_direction_sees_the_pixel_itself(shape, layers):
-    report = check_causality(_model(shape, num_layers=layers, shift_right_to_left=False))
+def test_without_the_down_shift_the_right_to_left_direction_sees_the_pixel_itself(
+    shape, layers
+):
+    report = check_causality(
+        _model(shape, num_layers=layers, shift_right_to_left=False)
+    )
     assert not report.ok and not bool(report)
-    assert any(i == j for i, j in report.violations)  # the feature right of a pixel has read the pixel
+    assert any(
+        i == j for i, j in report.violations
+    )  # the feature right of a pixel has read the pixel
     text = str(report)
-    assert "NOT causal" in text and "its own value" in text and "pixel 0 (0, 0) changes with its own value" in text
+    assert (
+        "NOT causal" in text
+        and "its own value" in text
+        and "pixel 0 (0, 0) changes with its own value" in text
+    )
 
 
 def test_every_pixel_depends_on_its_whole_past():
     dep = dependency_matrix(_model((5, 5), num_layers=2), n_images=2)
-    assert np.array_equal(dep, _past(25))  # each pixel sees every earlier pixel and nothing else
+    assert np.array_equal(
+        dep, _past(25)
+    )  # each pixel sees every earlier pixel and nothing else
     assert dep[24, 4]  # the last pixel sees the top-right pixel
     # the paper's Row LSTM (3-wide kernels) sees a triangle above each pixel: not the far upper right
     torch.manual_seed(0)
-    row = randomize_weights(RowLSTM((5, 5), hidden=6, num_layers=2, in_kernel=3, prev_row=False))
+    row = randomize_weights(
+        RowLSTM((5, 5), hidden=6, num_layers=2, in_kernel=3, prev_row=False)
+    )
     dep_row = dependency_matrix(row)
     assert not dep_row[24, 4]
     i = 4 * 5 + 0  # pixel (4, 0)
@@ -154,7 +209,9 @@ def test_a_small_input_kernel_misses_the_last_pixel_of_the_row_above():
     for r in range(1, n):
         for c in range(m - 2):  # c + 3 // 2 < m - 1
             expected[r * m + c, (r - 1) * m + m - 1] = True
-    assert np.array_equal(missing, expected)  # exactly pixel (r - 1, m - 1), for any depth
+    assert np.array_equal(
+        missing, expected
+    )  # exactly pixel (r - 1, m - 1), for any depth
     assert not (dep & ~_past(n * m)).any()
 
 
@@ -167,15 +224,25 @@ def test_log_prob_is_the_sum_of_bernoulli_log_likelihoods_of_the_logits():
     with torch.no_grad():
         logits = model.logits(torch.from_numpy(x)).double()
     xt = torch.from_numpy(x).double()
-    expected = (xt * F.logsigmoid(logits) + (1 - xt) * F.logsigmoid(-logits)).sum(dim=(1, 2))
-    np.testing.assert_allclose(model.log_prob(x).double().numpy(), expected.numpy(), rtol=1e-5)
+    expected = (
+        xt * F.logsigmoid(logits) + (1 - xt) * F.logsigmoid(-logits)
+    ).sum(dim=(1, 2))
+    np.testing.assert_allclose(
+        model.log_prob(x).double().numpy(), expected.numpy(), rtol=1e-5
+    )
 
 
 def test_probabilities_of_all_3x3_images_sum_to_one():
     model = _model((3, 3), num_layers=2, seed=3)
     k = np.arange(512)
-    images = ((k[:, None] >> np.arange(9)) & 1).astype(np.float32).reshape(512, 3, 3)
-    assert model.log_prob(images).double().exp().sum().item() == pytest.approx(1.0, abs=1e-4)
+    images = (
+        ((k[:, None] >> np.arange(9)) & 1)
+        .astype(np.float32)
+        .reshape(512, 3, 3)
+    )
+    assert model.log_prob(images).double().exp().sum().item() == pytest.approx(
+        1.0, abs=1e-4
+    )
 
 
 # ----------------------------------------------------------------------------- sampling and completion
@@ -183,17 +250,26 @@ def test_probabilities_of_all_3x3_images_sum_to_one():
 
 def test_sampling_is_seeded_and_binary_and_completion_keeps_the_known_pixels():
     model = _model((4, 5))
-    a, b, c = model.sample(5, seed=1), model.sample(5, seed=1), model.sample(5, seed=2)
+    a, b, c = (
+        model.sample(5, seed=1),
+        model.sample(5, seed=1),
+        model.sample(5, seed=2),
+    )
     assert a.shape == (5, 4, 5) and set(np.unique(a)) <= {0.0, 1.0}
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     steps = model.sample_steps(2, every=7, seed=3)
-    assert steps.shape == (3, 2, 4, 5) and np.array_equal(steps[-1], model.sample(2, seed=3))
+    assert steps.shape == (3, 2, 4, 5) and np.array_equal(
+        steps[-1], model.sample(2, seed=3)
+    )
     x = (np.random.default_rng(0).random((3, 4, 5)) < 0.5).astype(np.float32)
     known = np.zeros((4, 5), dtype=bool)
     known[:2] = True  # top half known
     out = model.complete(x, known, seed=0)
     assert out.shape == x.shape and np.array_equal(out[:, known], x[:, known])
-    assert np.array_equal(model.complete(x, np.zeros((4, 5), bool), seed=4), model.sample(3, seed=4))
+    assert np.array_equal(
+        model.complete(x, np.zeros((4, 5), bool), seed=4),
+        model.sample(3, seed=4),
+    )
 
 
 # ----------------------------------------------------------------------------- config, checkpoints, errors
@@ -216,7 +292,10 @@ def test_save_and_load_round_trip(tmp_path):
     assert isinstance(loaded, DiagonalBiLSTM) and loaded.config == model.config
     x = (np.random.default_rng(0).random((3, 4, 5)) < 0.5).astype(np.float32)
     torch.testing.assert_close(loaded.log_prob(x), model.log_prob(x))
-    assert DiagonalBiLSTM((8, 8)).config["in_kernel"] == [3, 15]  # default: the whole row above
+    assert DiagonalBiLSTM((8, 8)).config["in_kernel"] == [
+        3,
+        15,
+    ]  # default: the whole row above
 
 
 def test_bad_arguments_get_clear_errors():
@@ -240,4 +319,7 @@ def test_training_lowers_the_nll():
     model = DiagonalBiLSTM((8, 8), hidden=8, num_layers=1, head=16)
     before = float(-model.log_prob(x).mean())
     history = train_generator(model, x, epochs=3, lr=0.02, seed=0)
-    assert float(-model.log_prob(x).mean()) < before - 5 and history.train_loss[-1] < history.train_loss[0]
+    assert (
+        float(-model.log_prob(x).mean()) < before - 5
+        and history.train_loss[-1] < history.train_loss[0]
+    )

@@ -87,7 +87,12 @@ def mask_compare(k, t):
 
 
 def test_row_mask_checker(capsys):
-    for fn in (row_mask, mask_slices, mask_compare, lambda k, t: tuple(mask_slices(k, t).tolist())):
+    for fn in (
+        row_mask,
+        mask_slices,
+        mask_compare,
+        lambda k, t: tuple(mask_slices(k, t).tolist()),
+    ):
         assert ex.check_row_mask(fn)
         assert "✅" in capsys.readouterr().out
     wrong = {
@@ -111,8 +116,12 @@ def test_nats_to_bits_checker(capsys):
     correct = [
         lambda n, d: n / (d * math.log(2)),
         lambda n, d: np.asarray(n) * np.log2(np.e) / d,
-        lambda n, d: np.float32(n) / np.float32(d * math.log(2)),  # float32 is accepted
-        lambda n, d: torch.as_tensor(n, dtype=torch.float32) / (d * math.log(2)),
+        lambda n, d: (
+            np.float32(n) / np.float32(d * math.log(2))
+        ),  # float32 is accepted
+        lambda n, d: (
+            torch.as_tensor(n, dtype=torch.float32) / (d * math.log(2))
+        ),
     ]
     for fn in correct:
         assert ex.check_nats_to_bits(fn)
@@ -128,7 +137,9 @@ def test_nats_to_bits_checker(capsys):
     for message, fn in cases.items():
         assert not ex.check_nats_to_bits(fn)
         assert message in capsys.readouterr().out
-    rounded = lambda n, d: np.asarray(n / (d * math.log(2)), dtype=np.float32).astype(np.float64)  # noqa: E731
+    rounded = lambda n, d: np.asarray(
+        n / (d * math.log(2)), dtype=np.float32
+    ).astype(np.float64)  # noqa: E731
     assert not ex.check_nats_to_bits(rounded)
     assert "only to float32 precision" in capsys.readouterr().out
 
@@ -142,9 +153,14 @@ def independent_numpy(train, test):
 
 
 def independent_torch(train, test):
-    train, test = torch.tensor(train, dtype=torch.float32), torch.tensor(test, dtype=torch.float32)
+    train, test = (
+        torch.tensor(train, dtype=torch.float32),
+        torch.tensor(test, dtype=torch.float32),
+    )
     logit = torch.logit((train.sum(0) + 1) / (train.shape[0] + 2))
-    return F.binary_cross_entropy_with_logits(logit.expand_as(test), test, reduction="none").sum((1, 2))
+    return F.binary_cross_entropy_with_logits(
+        logit.expand_as(test), test, reduction="none"
+    ).sum((1, 2))
 
 
 def independent_package(train, test):
@@ -160,7 +176,9 @@ def test_independent_nll_checker(capsys):
     def unsmoothed(train, test):
         p = train.mean(0)
         with np.errstate(all="ignore"):
-            return -(test * np.log(p) + (1 - test) * np.log1p(-p)).sum(axis=(1, 2))
+            return -(test * np.log(p) + (1 - test) * np.log1p(-p)).sum(
+                axis=(1, 2)
+            )
 
     def per_pixel(train, test):
         p = (train.sum(0) + 1) / (len(train) + 2)
@@ -178,13 +196,19 @@ def test_independent_nll_checker(capsys):
         "Smooth the estimate": unsmoothed,
         "one value per pixel": per_pixel,
         "the SUM over pixels": per_pixel,
-        "averaged over the pixels": lambda tr, te: independent_numpy(tr, te) / te[0].size,
+        "averaged over the pixels": lambda tr, te: (
+            independent_numpy(tr, te) / te[0].size
+        ),
         "its negative": lambda tr, te: -independent_numpy(tr, te),
         "in bits": lambda tr, te: independent_numpy(tr, te) / math.log(2),
         "one per training image": lambda tr, te: independent_numpy(tr, tr),
         "(1 - x_i) ln(1 - p_i)": ink_only,
         "probability of ink": lambda tr, te: independent_numpy(tr, 1 - te),
-        "alpha = 0.5": lambda tr, te: -IndependentBernoulli(tr.shape[1:]).fit_mle(tr, alpha=0.5).log_prob(te),
+        "alpha = 0.5": lambda tr, te: (
+            -IndependentBernoulli(tr.shape[1:])
+            .fit_mle(tr, alpha=0.5)
+            .log_prob(te)
+        ),
         "modified one of its input arrays": in_place,
     }
     for message, fn in cases.items():
@@ -203,7 +227,9 @@ def fvsbn_numpy(x, W, b):
 def fvsbn_torch(x, W, b):
     x, W, b = (torch.tensor(a) for a in (x, W, b))
     logits = x @ torch.tril(W, -1).T + b
-    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
+    return -F.binary_cross_entropy_with_logits(
+        logits, x, reduction="none"
+    ).sum(1)
 
 
 def fvsbn_package(x, W, b):
@@ -219,7 +245,9 @@ def fvsbn_loop(x, W, b):
     out = np.zeros(len(x))
     for i in range(len(b)):  # a loop over pixels is allowed here
         logit = b[i] + x[:, :i] @ W[i, :i]
-        out += np.where(x[:, i] == 1, -np.logaddexp(0, -logit), -np.logaddexp(0, logit))
+        out += np.where(
+            x[:, i] == 1, -np.logaddexp(0, -logit), -np.logaddexp(0, logit)
+        )
     return out
 
 
@@ -278,10 +306,15 @@ def sample_numpy(W, b, n, seed):
 
 def sample_torch(W, b, n, seed):
     g = torch.Generator().manual_seed(seed)
-    W, b = torch.tensor(W, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)
+    W, b = (
+        torch.tensor(W, dtype=torch.float32),
+        torch.tensor(b, dtype=torch.float32),
+    )
     x = torch.zeros(n, len(b))
     for i in range(len(b)):
-        x[:, i] = torch.bernoulli(torch.sigmoid(b[i] + x @ torch.tril(W, -1)[i]), generator=g)
+        x[:, i] = torch.bernoulli(
+            torch.sigmoid(b[i] + x @ torch.tril(W, -1)[i]), generator=g
+        )
     return x
 
 
@@ -304,7 +337,9 @@ def test_fvsbn_sample_checker(capsys):
         rng = np.random.default_rng(seed)
         x = np.zeros((n, len(b)))
         for i in range(len(b)):
-            x[:, i] = rng.random(n) > 1 / (1 + np.exp(-(b[i] + x[:, :i] @ W[i, :i])))
+            x[:, i] = rng.random(n) > 1 / (
+                1 + np.exp(-(b[i] + x[:, :i] @ W[i, :i]))
+            )
         return x
 
     def probabilities(W, b, n, seed):
@@ -315,8 +350,12 @@ def test_fvsbn_sample_checker(capsys):
         "most likely value": most_likely,
         "wrong way round": swapped,
         "not all 0 or 1": probabilities,
-        "same seed gave different": lambda W, b, n, seed: sample_numpy(W, b, n, seed + np.random.randint(10**6)),
-        "different seeds gave the same": lambda W, b, n, seed: sample_numpy(W, b, n, 0),
+        "same seed gave different": lambda W, b, n, seed: sample_numpy(
+            W, b, n, seed + np.random.randint(10**6)
+        ),
+        "different seeds gave the same": lambda W, b, n, seed: sample_numpy(
+            W, b, n, 0
+        ),
         "W transposed": lambda W, b, n, seed: sample_numpy(W.T, b, n, seed),
     }
     for message, fn in cases.items():
@@ -331,7 +370,9 @@ def find_by_flipping(suspects):
     for name, model in suspects.items():
         h, w = model.image_shape
         d = h * w
-        x = (torch.rand(3, d, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+        x = (
+            torch.rand(3, d, generator=torch.Generator().manual_seed(0)) < 0.5
+        ).float()
         with torch.no_grad():
             base = model.logits(x.reshape(3, h, w)).reshape(3, d)
             for j in range(d):
@@ -347,7 +388,9 @@ def find_by_jacobian(suspects):
     def peeks(model):
         h, w = model.image_shape
         x = torch.rand(1, h * w)
-        jac = torch.autograd.functional.jacobian(lambda v: model.logits(v.reshape(1, h, w)).reshape(-1), x)
+        jac = torch.autograd.functional.jacobian(
+            lambda v: model.logits(v.reshape(1, h, w)).reshape(-1), x
+        )
         return bool((torch.triu(jac.reshape(h * w, h * w)).abs() > 1e-7).any())
 
     return next(name for name, model in suspects.items() if peeks(model))
@@ -358,7 +401,9 @@ def test_find_broken_checker(capsys):
         assert ex.check_find_broken(fn)
         assert "✅" in capsys.readouterr().out
 
-    def own_pixel_only(suspects):  # only the diagonal: misses a logit that sees a later pixel
+    def own_pixel_only(
+        suspects,
+    ):  # only the diagonal: misses a logit that sees a later pixel
         for name, model in suspects.items():
             h, w = model.image_shape
             x = torch.zeros(1, h * w)
@@ -367,7 +412,13 @@ def test_find_broken_checker(capsys):
                 for j in range(h * w):
                     y = x.clone()
                     y[0, j] = 1
-                    if abs(model.logits(y.reshape(1, h, w)).reshape(-1)[j] - base[j]) > 1e-6:
+                    if (
+                        abs(
+                            model.logits(y.reshape(1, h, w)).reshape(-1)[j]
+                            - base[j]
+                        )
+                        > 1e-6
+                    ):
                         return name
         return "A"
 
@@ -384,9 +435,13 @@ def test_find_broken_checker(capsys):
     cases = {
         "one LATER pixel": own_pixel_only,
         "not only the diagonal or the last pixel": last_pixel_only,
-        "write the test yourself": lambda s: next(k for k, m in s.items() if not check_causality(m)),
+        "write the test yourself": lambda s: next(
+            k for k, m in s.items() if not check_causality(m)
+        ),
         "switched off here": lambda s: next(
-            k for k, m in s.items() if not __import__("rnntutor").generation.check_causality(m)
+            k
+            for k, m in s.items()
+            if not __import__("rnntutor").generation.check_causality(m)
         ),
         "not one of the names": lambda s: "D",
         "model itself": lambda s: s["A"],
@@ -395,7 +450,9 @@ def test_find_broken_checker(capsys):
     for message, fn in cases.items():
         assert not ex.check_find_broken(fn)
         assert message in capsys.readouterr().out
-    for letter in "ABC":  # a fixed guess is right for some suspect sets, never for all
+    for (
+        letter
+    ) in "ABC":  # a fixed guess is right for some suspect sets, never for all
         assert not ex.check_find_broken(lambda s, letter=letter: letter)
         assert "is the broken one" in capsys.readouterr().out
 
@@ -403,7 +460,9 @@ def test_find_broken_checker(capsys):
 @pytest.fixture
 def one_thread():
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is fastest on a busy machine
+    torch.set_num_threads(
+        1
+    )  # tiny models: one thread is fastest on a busy machine
     yield
     torch.set_num_threads(threads)
 
@@ -413,12 +472,18 @@ def test_make_suspects_has_exactly_one_broken_model(one_thread):
     for seed in range(6):
         suspects, answer = ex.make_suspects(seed)
         answers.add(answer)
-        assert [bool(check_causality(m)) for m in suspects.values()].count(False) == 1
+        assert [bool(check_causality(m)) for m in suspects.values()].count(
+            False
+        ) == 1
         assert not check_causality(suspects[answer])
     assert answers == {"A", "B", "C"}
     suspects, answer = ex._suspect_set(3, (3, 5), "fvsbn_later")
     report = check_causality(suspects[answer])
-    assert not report and len(report.violations) == 1 and report.violations[0][0] < report.violations[0][1]
+    assert (
+        not report
+        and len(report.violations) == 1
+        and report.violations[0][0] < report.violations[0][1]
+    )
 
 
 def test_plot_and_widget_helpers():
@@ -433,12 +498,20 @@ def test_plot_and_widget_helpers():
     assert (gen_plots.show_occluded(x, known)[:, 2:] == 0.5).all()
     fig = gen_plots.plot_completions(x, known, model.complete(x, known))
     assert len(fig.axes) == 9
-    fig = gen_plots.plot_generation_steps(model.sample_steps(2, every=4), n_frames=4)
+    fig = gen_plots.plot_generation_steps(
+        model.sample_steps(2, every=4), n_frames=4
+    )
     assert len(fig.axes) == 4
-    fig = gen_plots.plot_context_maps({"a": np.tri(4, 4, -1, dtype=bool)}, (2, 1))
+    fig = gen_plots.plot_context_maps(
+        {"a": np.tri(4, 4, -1, dtype=bool)}, (2, 1)
+    )
     assert len(fig.axes) == 1
     w = gen_widgets.sampler_explorer(model, x, n=2)
-    assert [c.description for c in w.children[:3]] == ["temperature", "seed", "occlusion"]
+    assert [c.description for c in w.children[:3]] == [
+        "temperature",
+        "seed",
+        "occlusion",
+    ]
     try:
         gen_widgets.occlusion_mask("left half", (4, 4))
     except ValueError as exc:

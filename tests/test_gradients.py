@@ -28,16 +28,30 @@ def test_state_gradient_norms_match_autograd(cell):
     H = layer.hidden_size
     # Oracle: run the layer from step t with a state s_t that requires grad, Jacobian of s_T.
     _, state = layer(x[None, :3])
-    s3 = torch.cat([state[0][0, 0], state[1][0, 0]]) if cell == "lstm" else state[0, 0]
+    s3 = (
+        torch.cat([state[0][0, 0], state[1][0, 0]])
+        if cell == "lstm"
+        else state[0, 0]
+    )
 
     def tail(s):
-        s0 = (s[None, None, :H], s[None, None, H:]) if cell == "lstm" else s[None, None]
+        s0 = (
+            (s[None, None, :H], s[None, None, H:])
+            if cell == "lstm"
+            else s[None, None]
+        )
         _, st = layer(x[None, 3:], s0)
-        return torch.cat([st[0][0, 0], st[1][0, 0]]) if cell == "lstm" else st[0, 0]
+        return (
+            torch.cat([st[0][0, 0], st[1][0, 0]])
+            if cell == "lstm"
+            else st[0, 0]
+        )
 
     jac = torch.autograd.functional.jacobian(tail, s3)
     assert norms.shape == (7,)
-    assert norms[3] == pytest.approx(torch.linalg.matrix_norm(jac, ord=2).item(), rel=1e-9)  # lag 4
+    assert norms[3] == pytest.approx(
+        torch.linalg.matrix_norm(jac, ord=2).item(), rel=1e-9
+    )  # lag 4
 
 
 def test_rnn_norms_obey_the_pascanu_bound_and_vanish_or_explode():
@@ -45,17 +59,26 @@ def test_rnn_norms_obey_the_pascanu_bound_and_vanish_or_explode():
     x = 0.1 * torch.randn(40, 3)
     small = G.set_spectral_radius_(rnn.RNN(3, 16), 0.5)
     large = G.set_spectral_radius_(rnn.RNN(3, 16), 1.8)
-    assert G.spectral_radius(small.weight_hh_l0) == pytest.approx(0.5, rel=1e-5)
+    assert G.spectral_radius(small.weight_hh_l0) == pytest.approx(
+        0.5, rel=1e-5
+    )
     lags = np.arange(1, 41)
-    n_small, n_large = G.state_gradient_norms(small, x), G.state_gradient_norms(large, x)
-    assert np.all(n_small <= G.pascanu_bound(small.weight_hh_l0, lags) * (1 + 1e-5))
+    n_small, n_large = (
+        G.state_gradient_norms(small, x),
+        G.state_gradient_norms(large, x),
+    )
+    assert np.all(
+        n_small <= G.pascanu_bound(small.weight_hh_l0, lags) * (1 + 1e-5)
+    )
     assert n_small[-1] < 1e-6 < 1 < n_large[-1]
 
 
 def test_init_helpers():
     layer = G.orthogonal_init_(rnn.GRU(3, 5))
     for block in layer.weight_hh_l0.detach().split(5):
-        torch.testing.assert_close(block @ block.T, torch.eye(5), atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            block @ block.T, torch.eye(5), atol=1e-5, rtol=0
+        )
     with pytest.raises(TypeError, match="RNN layer"):
         G.set_spectral_radius_(rnn.LSTM(3, 5), 1.0)
     with pytest.raises(TypeError, match="expected an rnntutor.nn"):
@@ -66,7 +89,9 @@ def test_global_grad_norm_matches_clip_grad_norm():
     layer = _layer("lstm")
     out, _ = layer(torch.randn(2, 5, 3, dtype=torch.float64))
     out.pow(2).sum().backward()
-    expected = torch.nn.utils.clip_grad_norm_(layer.parameters(), float("inf")).item()
+    expected = torch.nn.utils.clip_grad_norm_(
+        layer.parameters(), float("inf")
+    ).item()
     assert G.global_grad_norm(layer) == pytest.approx(expected)
 
 
@@ -95,27 +120,45 @@ def test_retained_bytes_grow_with_T_and_shrink_with_checkpointing(capfd):
         return lambda: G.run_layer(layer, x, **kw)[0].sum()
 
     full = {T: G.retained_bytes(loss(T)) for T in (16, 32, 64)}
-    ck = {T: G.retained_bytes(loss(T, checkpoint=int(T**0.5))) for T in (16, 64)}
+    ck = {
+        T: G.retained_bytes(loss(T, checkpoint=int(T**0.5))) for T in (16, 64)
+    }
     per_16_steps = full[32] - full[16]
-    assert per_16_steps > 0 and abs(full[64] - full[32] - 2 * per_16_steps) <= 0.01 * per_16_steps  # linear in T
+    assert (
+        per_16_steps > 0
+        and abs(full[64] - full[32] - 2 * per_16_steps) <= 0.01 * per_16_steps
+    )  # linear in T
     assert ck[64] < full[64] / 10
-    assert 1.2 < ck[64] / ck[16] < 3  # about sqrt(T): 16 chunks of 4 against 4 of 4 ... 8 of 8
-    boundary_states = (64 // 8) * 2 * 8 * 32 * 8  # (h, c) of (8, 32) float64 at every chunk boundary
+    assert (
+        1.2 < ck[64] / ck[16] < 3
+    )  # about sqrt(T): 16 chunks of 4 against 4 of 4 ... 8 of 8
+    boundary_states = (
+        (64 // 8) * 2 * 8 * 32 * 8
+    )  # (h, c) of (8, 32) float64 at every chunk boundary
     assert ck[64] >= boundary_states
-    assert "profiler" not in capfd.readouterr().err  # the profiler's start/stop lines are silenced
+    assert (
+        "profiler" not in capfd.readouterr().err
+    )  # the profiler's start/stop lines are silenced
 
 
 def test_plots_and_spectral_radius_widget():
     import matplotlib.pyplot as plt
 
     norms = {"a": np.array([1.0, 0.5, 0.25]), "b": np.array([1.0, 2.0, 4.0])}
-    fig = ch_plots.plot_gradient_norms(norms, bounds={"a": np.array([1.0, 1.0, 1.0])})
+    fig = ch_plots.plot_gradient_norms(
+        norms, bounds={"a": np.array([1.0, 1.0, 1.0])}
+    )
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 3
     fig2 = ch_plots.plot_curves({"train": [1, 2], "val": [2, 3]}, baseline=1.5)
     assert len(fig2.axes[0].lines) == 3
-    fig3 = ch_plots.plot_recall({"plain": np.linspace(0, 1, 10)}, counts=np.arange(10))
+    fig3 = ch_plots.plot_recall(
+        {"plain": np.linspace(0, 1, 10)}, counts=np.arange(10)
+    )
     assert len(fig3.axes[0].patches) == 10
     plt.close("all")
     w = ch_widgets.spectral_radius_explorer(hidden_size=8, steps=10)
-    assert [c.description for c in w.children[:2]] == ["ρ(W_hh)", "input scale"]
+    assert [c.description for c in w.children[:2]] == [
+        "ρ(W_hh)",
+        "input scale",
+    ]
     plt.close("all")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-spec = importlib.util.spec_from_file_location("jupyterlab_check", ROOT / "scripts" / "jupyterlab_check.py")
+spec = importlib.util.spec_from_file_location(
+    "jupyterlab_check", ROOT / "scripts" / "jupyterlab_check.py"
+)
 jl = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(jl)
 
@@ -39,12 +41,24 @@ def test_admonitions_and_cited_keys_are_counted_from_the_source():
         "text {cite}`a2000` and {cite:t}`b2001, c2002`."
     )
     assert len(jl.ADMONITION.findall(source)) == 2
-    keys = [k.strip() for m in jl.CITE.finditer(source) for k in m.group(2).split(",")]
+    keys = [
+        k.strip()
+        for m in jl.CITE.finditer(source)
+        for k in m.group(2).split(",")
+    ]
     assert keys == ["a2000", "b2001", "c2002"]
 
 
 def test_default_notebooks_exist_and_have_an_admonition_and_citations():
-    cells = {n: json.loads((ROOT / n).read_text())["cells"] for n in jl.DEFAULT_NOTEBOOKS}
-    texts = {n: "\n".join("".join(c["source"]) for c in cs if c["cell_type"] == "markdown") for n, cs in cells.items()}
+    cells = {
+        n: json.loads((ROOT / n).read_text())["cells"]
+        for n in jl.DEFAULT_NOTEBOOKS
+    }
+    texts = {
+        n: "\n".join(
+            "".join(c["source"]) for c in cs if c["cell_type"] == "markdown"
+        )
+        for n, cs in cells.items()
+    }
     assert any(jl.ADMONITION.search(t) for t in texts.values())
     assert all(jl.CITE.search(t) for t in texts.values())

@@ -26,7 +26,9 @@ def test_linear_scan_matches_loop_hand_computed():
     # h1 = 0.5*4 + 1 = 3, h2 = 0.25*3 + 2 = 2.75, h3 = 2*2.75 + 0.5 = 6
     expected = torch.tensor([[[3.0], [2.75], [6.0]]], dtype=torch.float64)
     torch.testing.assert_close(scan_linear(a, b, h0), expected)
-    torch.testing.assert_close(scan_linear_log(a.log(), b.log(), h0.log()), expected)
+    torch.testing.assert_close(
+        scan_linear_log(a.log(), b.log(), h0.log()), expected
+    )
 
 
 @pytest.mark.parametrize("with_h0", [False, True])

@@ -10,41 +10,74 @@ from rnntutor import nn as rnn
 
 @pytest.fixture(scope="module")
 def images():
-    return np.random.default_rng(0).random((5, 8, 8), dtype=np.float32)  # (N, H, W)
+    return np.random.default_rng(0).random(
+        (5, 8, 8), dtype=np.float32
+    )  # (N, H, W)
 
 
-@pytest.mark.parametrize("order,steps,features", [("rows", 8, 8), ("pixels", 64, 1), ("permuted", 64, 1)])
+@pytest.mark.parametrize(
+    "order,steps,features",
+    [("rows", 8, 8), ("pixels", 64, 1), ("permuted", 64, 1)],
+)
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_logit_shapes_for_each_order(images, order, steps, features, bidirectional, cell):
+def test_logit_shapes_for_each_order(
+    images, order, steps, features, bidirectional, cell
+):
     model = rnn.SequenceClassifier(
-        cell, input_size=features, hidden_size=6, num_classes=10, bidirectional=bidirectional, order=order
+        cell,
+        input_size=features,
+        hidden_size=6,
+        num_classes=10,
+        bidirectional=bidirectional,
+        order=order,
     )
     x = model.images_to_sequence(images)
     assert tuple(x.shape) == (5, steps, features)
-    np.testing.assert_array_equal(x.numpy(), data.to_sequence(images, order, seed=0))
+    np.testing.assert_array_equal(
+        x.numpy(), data.to_sequence(images, order, seed=0)
+    )
     logits = model(x)
     assert tuple(logits.shape) == (5, 10)
     assert torch.isfinite(logits).all()
-    assert model.config["order"] == order and model.config["bidirectional"] is bidirectional
+    assert (
+        model.config["order"] == order
+        and model.config["bidirectional"] is bidirectional
+    )
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_last_readout_is_final_states(bidirectional):
     torch.manual_seed(0)
-    model = rnn.SequenceClassifier("gru", input_size=3, hidden_size=4, num_layers=2, bidirectional=bidirectional)
+    model = rnn.SequenceClassifier(
+        "gru",
+        input_size=3,
+        hidden_size=4,
+        num_layers=2,
+        bidirectional=bidirectional,
+    )
     x = torch.randn(2, 7, 3)
     out, _ = model.rnn(x)  # (B, T, D*H)
     H = 4
     # by hand: forward direction at the last step; backward direction at the first step
-    s = out[:, -1, :H] if not bidirectional else torch.cat([out[:, -1, :H], out[:, 0, H:]], dim=1)
+    s = (
+        out[:, -1, :H]
+        if not bidirectional
+        else torch.cat([out[:, -1, :H], out[:, 0, H:]], dim=1)
+    )
     torch.testing.assert_close(model(x), model.head(s))
 
 
 def test_mean_readout_and_multi_layer():
     torch.manual_seed(1)
     model = rnn.SequenceClassifier(
-        "lstm", input_size=3, hidden_size=5, num_classes=4, num_layers=2, readout="mean", impl="scratch"
+        "lstm",
+        input_size=3,
+        hidden_size=5,
+        num_classes=4,
+        num_layers=2,
+        readout="mean",
+        impl="scratch",
     )
     x = torch.randn(3, 6, 3)
     out, _ = model.rnn(x)
@@ -53,7 +86,9 @@ def test_mean_readout_and_multi_layer():
 
 
 def test_impls_agree_and_switch(images):
-    model = rnn.SequenceClassifier("lstm", input_size=8, hidden_size=6, impl="scratch")
+    model = rnn.SequenceClassifier(
+        "lstm", input_size=8, hidden_size=6, impl="scratch"
+    )
     x = model.images_to_sequence(images)
     ref = model(x)
     for impl in ("fused", "cudnn"):

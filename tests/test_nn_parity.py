@@ -10,8 +10,16 @@ import torch
 
 from rnntutor import nn as rnn
 
-TORCH_LAYERS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-TORCH_CELLS = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}
+TORCH_LAYERS = {
+    "rnn": torch.nn.RNN,
+    "lstm": torch.nn.LSTM,
+    "gru": torch.nn.GRU,
+}
+TORCH_CELLS = {
+    "rnn": torch.nn.RNNCell,
+    "lstm": torch.nn.LSTMCell,
+    "gru": torch.nn.GRUCell,
+}
 OUR_CELLS = {"rnn": rnn.RNNCell, "lstm": rnn.LSTMCell, "gru": rnn.GRUCell}
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -21,7 +29,9 @@ def randomize(module: torch.nn.Module, seed: int) -> None:
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * 0.5)
+            p.copy_(
+                torch.randn(p.shape, generator=gen, dtype=torch.float64) * 0.5
+            )
 
 
 def run_layer(module, cell, x, state0, weights):
@@ -31,29 +41,50 @@ def run_layer(module, cell, x, state0, weights):
     loss = (out * weights[0]).sum() + (h_n * weights[1]).sum()
     if c_n is not None:
         loss = loss + (c_n * weights[2]).sum()
-    inputs = [x, *(state0 if cell == "lstm" else (state0,)), *module.parameters()]
+    inputs = [
+        x,
+        *(state0 if cell == "lstm" else (state0,)),
+        *module.parameters(),
+    ]
     grads = torch.autograd.grad(loss, inputs)
     return [out, h_n] + ([c_n] if c_n is not None else []) + list(grads)
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)], ids=["1layer", "2layer-bi"])
+@pytest.mark.parametrize(
+    "dtype", [torch.float64, torch.float32], ids=["float64", "float32"]
+)
+@pytest.mark.parametrize(
+    "layers,bidirectional",
+    [(1, False), (2, True)],
+    ids=["1layer", "2layer-bi"],
+)
 @pytest.mark.parametrize("impl", ["scratch", "fused"])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_layer_matches_torch(cell, impl, layers, bidirectional, dtype):
     B, T, I, H = 3, 5, 4, 6  # noqa: E741 - the book's symbols
     D = 2 if bidirectional else 1
-    ref = TORCH_LAYERS[cell](I, H, layers, batch_first=True, bidirectional=bidirectional)
+    ref = TORCH_LAYERS[cell](
+        I, H, layers, batch_first=True, bidirectional=bidirectional
+    )
     randomize(ref, seed=1)
     ref = ref.to(dtype)
-    ours = rnn.make_layer(cell, I, H, impl=impl, num_layers=layers, bidirectional=bidirectional).to(dtype)
+    ours = rnn.make_layer(
+        cell, I, H, impl=impl, num_layers=layers, bidirectional=bidirectional
+    ).to(dtype)
     ours.load_state_dict(ref.state_dict())
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(B, T, I, generator=gen, dtype=dtype).requires_grad_()
-    h0 = torch.randn(layers * D, B, H, generator=gen, dtype=dtype).requires_grad_()
-    c0 = torch.randn(layers * D, B, H, generator=gen, dtype=dtype).requires_grad_()
+    h0 = torch.randn(
+        layers * D, B, H, generator=gen, dtype=dtype
+    ).requires_grad_()
+    c0 = torch.randn(
+        layers * D, B, H, generator=gen, dtype=dtype
+    ).requires_grad_()
     state0 = (h0, c0) if cell == "lstm" else h0
-    weights = [torch.randn(s, generator=gen, dtype=dtype) for s in [(B, T, D * H), (layers * D, B, H)] * 2]
+    weights = [
+        torch.randn(s, generator=gen, dtype=dtype)
+        for s in [(B, T, D * H), (layers * D, B, H)] * 2
+    ]
     weights = [weights[0], weights[1], weights[3]]
     expected = run_layer(ref, cell, x, state0, weights)
     got = run_layer(ours, cell, x, state0, weights)
@@ -61,8 +92,16 @@ def test_layer_matches_torch(cell, impl, layers, bidirectional, dtype):
     tol = TOL[dtype]
     for k, (a, b) in enumerate(zip(got, expected, strict=True)):
         assert a.shape == b.shape, k
-        assert a.abs().max() > 0, f"tensor {k} is all zeros: the check would be vacuous"
-        torch.testing.assert_close(a, b, rtol=tol, atol=tol, msg=lambda m, k=k: f"output/grad #{k}: {m}")
+        assert a.abs().max() > 0, (
+            f"tensor {k} is all zeros: the check would be vacuous"
+        )
+        torch.testing.assert_close(
+            a,
+            b,
+            rtol=tol,
+            atol=tol,
+            msg=lambda m, k=k: f"output/grad #{k}: {m}",
+        )
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -91,7 +130,9 @@ def test_no_grad_forward_matches(cell):
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("trainable", ["input only", "weights only", "biases only"])
+@pytest.mark.parametrize(
+    "trainable", ["input only", "weights only", "biases only"]
+)
 def test_fused_lstm_partial_gradients(trainable):
     """Only the gradients asked for are computed, and they are the right ones."""
     ref = torch.nn.LSTM(3, 4, batch_first=True).double()
@@ -103,7 +144,10 @@ def test_fused_lstm_partial_gradients(trainable):
     for layer in (ours, ref):
         for name, p in layer.named_parameters():
             p.requires_grad_(
-                trainable == "weights only" and "weight" in name or trainable == "biases only" and "bias" in name
+                trainable == "weights only"
+                and "weight" in name
+                or trainable == "biases only"
+                and "bias" in name
             )
         xi = x.clone().requires_grad_(trainable == "input only")
         wanted = [t for t in (xi, *layer.parameters()) if t.requires_grad]
@@ -126,11 +170,15 @@ def test_fused_backward_gradcheck(cell):
     def f(x, h0, c0, *ps):
         state = (h0, c0) if cell == "lstm" else h0
         out, st = torch.func.functional_call(
-            layer, dict(zip(dict(layer.named_parameters()), ps, strict=True)), (x, state)
+            layer,
+            dict(zip(dict(layer.named_parameters()), ps, strict=True)),
+            (x, state),
         )
         return out, *(st if cell == "lstm" else (st,))
 
-    assert torch.autograd.gradcheck(f, (x, h0, c0, *params), eps=1e-6, atol=1e-7)
+    assert torch.autograd.gradcheck(
+        f, (x, h0, c0, *params), eps=1e-6, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -140,9 +188,15 @@ def test_cells_match_torch_cells(cell):
     ours = OUR_CELLS[cell](4, 6).double()
     ours.load_state_dict(ref.state_dict())  # torch -> ours
     gen = torch.Generator().manual_seed(6)
-    x = torch.randn(3, 4, generator=gen, dtype=torch.float64, requires_grad=True)
-    h = torch.randn(3, 6, generator=gen, dtype=torch.float64, requires_grad=True)
-    c = torch.randn(3, 6, generator=gen, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(
+        3, 4, generator=gen, dtype=torch.float64, requires_grad=True
+    )
+    h = torch.randn(
+        3, 6, generator=gen, dtype=torch.float64, requires_grad=True
+    )
+    c = torch.randn(
+        3, 6, generator=gen, dtype=torch.float64, requires_grad=True
+    )
     state = (h, c) if cell == "lstm" else h
     out_ref, out = ref(x, state), ours(x, state)
     outs_ref = out_ref if cell == "lstm" else (out_ref,)
@@ -152,18 +206,24 @@ def test_cells_match_torch_cells(cell):
     inputs = [x, h] + ([c] if cell == "lstm" else [])
     g_ref = torch.autograd.grad(loss_ref, inputs + list(ref.parameters()))
     g = torch.autograd.grad(loss, inputs + list(ours.parameters()))
-    for a, b in zip(list(outs) + list(g), list(outs_ref) + list(g_ref), strict=True):
+    for a, b in zip(
+        list(outs) + list(g), list(outs_ref) + list(g_ref), strict=True
+    ):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
     # ours -> torch
     back = TORCH_CELLS[cell](4, 6).double()
     back.load_state_dict(ours.state_dict())
-    torch.testing.assert_close(back(x, state)[0] if cell == "lstm" else back(x, state), outs[0])
+    torch.testing.assert_close(
+        back(x, state)[0] if cell == "lstm" else back(x, state), outs[0]
+    )
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_state_dict_interchanges_both_ways(cell):
     ref = TORCH_LAYERS[cell](3, 4, 2, batch_first=True, bidirectional=True)
-    ours = rnn.make_layer(cell, 3, 4, num_layers=2, bidirectional=True, impl="scratch")
+    ours = rnn.make_layer(
+        cell, 3, 4, num_layers=2, bidirectional=True, impl="scratch"
+    )
     assert list(ours.state_dict()) == list(ref.state_dict())
     assert "weight_hh_l1_reverse" in ours.state_dict()
     # torch -> ours
@@ -193,10 +253,15 @@ def test_bad_inputs_give_clear_errors():
     layer = rnn.GRU(3, 5).double()
     with pytest.raises(ValueError, match=r"\(B, T, I\) with I=3"):
         layer(torch.zeros(2, 4, 7, dtype=torch.float64))
-    with pytest.raises(TypeError, match="float32 but the parameters are torch.float64"):
+    with pytest.raises(
+        TypeError, match="float32 but the parameters are torch.float64"
+    ):
         layer(torch.zeros(2, 4, 3))
     with pytest.raises(ValueError, match=r"h_0 must have shape \(1, 2, 5\)"):
-        layer(torch.zeros(2, 4, 3, dtype=torch.float64), torch.zeros(2, 5, dtype=torch.float64))
+        layer(
+            torch.zeros(2, 4, 3, dtype=torch.float64),
+            torch.zeros(2, 5, dtype=torch.float64),
+        )
     with pytest.raises(ValueError, match="unknown impl"):
         rnn.LSTM(3, 5, impl="fast")
     with pytest.raises(ValueError, match="unknown cell"):
@@ -215,7 +280,10 @@ def test_fused_lstm_chunks_match_torch(monkeypatch):
     ours = rnn.LSTM(3, 4, 2, bidirectional=True, impl="fused").double()
     ours.load_state_dict(ref.state_dict())
     x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
-    weights = [torch.randn(s, dtype=torch.float64) for s in [(2, 5, 8), (4, 2, 4), (4, 2, 4)]]
+    weights = [
+        torch.randn(s, dtype=torch.float64)
+        for s in [(2, 5, 8), (4, 2, 4), (4, 2, 4)]
+    ]
     h0 = torch.randn(4, 2, 4, dtype=torch.float64, requires_grad=True)
     c0 = torch.randn(4, 2, 4, dtype=torch.float64, requires_grad=True)
     expected = run_layer(ref, "lstm", x, (h0, c0), weights)

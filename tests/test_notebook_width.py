@@ -30,9 +30,19 @@ NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 MAX_CHARS = 79
 
 # mime types that myst-nb renders in place of text/plain when a bundle has them
-RICHER = ("text/html", "text/markdown", "text/latex", "image/", "application/vnd.jupyter.widget-view+json")
+RICHER = (
+    "text/html",
+    "text/markdown",
+    "text/latex",
+    "image/",
+    "application/vnd.jupyter.widget-view+json",
+)
 # ... and in place of text/markdown
-MARKDOWN_RICHER = ("text/html", "image/", "application/vnd.jupyter.widget-view+json")
+MARKDOWN_RICHER = (
+    "text/html",
+    "image/",
+    "application/vnd.jupyter.widget-view+json",
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -50,7 +60,9 @@ def shown_width(line: str) -> int:
 def fenced_code(markdown: str) -> list[str]:
     """Lines inside the markdown's fenced code blocks, MyST directives (```{name}) left out."""
     lines: list[str] = []
-    closing = None  # the fence that closes the open block, or None outside a block
+    closing = (
+        None  # the fence that closes the open block, or None outside a block
+    )
     directive = False
     for line in markdown.splitlines():
         match = FENCE.match(line)
@@ -75,21 +87,39 @@ def fenced_code(markdown: str) -> list[str]:
 def shown_lines(cell: dict) -> list[tuple[str, str]]:
     """(where, line) for each line of ``cell`` that the site shows in a code or output box."""
     if cell["cell_type"] == "markdown":
-        return [("code in markdown", line) for line in fenced_code(_text(cell["source"]))]
+        return [
+            ("code in markdown", line)
+            for line in fenced_code(_text(cell["source"]))
+        ]
     if cell["cell_type"] != "code":
         return []
     lines = [("source", line) for line in _text(cell["source"]).splitlines()]
     for output in cell.get("outputs", []):
         if output["output_type"] == "stream":
-            lines += [(f"{output['name']} output", line) for line in _text(output["text"]).splitlines()]
+            lines += [
+                (f"{output['name']} output", line)
+                for line in _text(output["text"]).splitlines()
+            ]
         elif output["output_type"] in ("execute_result", "display_data"):
             data = output.get("data", {})
-            if "text/plain" in data and not any(mime.startswith(RICHER) for mime in data):
-                lines += [("text/plain output", line) for line in _text(data["text/plain"]).splitlines()]
-            elif "text/markdown" in data and not any(mime.startswith(MARKDOWN_RICHER) for mime in data):
-                lines += [("code in markdown output", line) for line in fenced_code(_text(data["text/markdown"]))]
+            if "text/plain" in data and not any(
+                mime.startswith(RICHER) for mime in data
+            ):
+                lines += [
+                    ("text/plain output", line)
+                    for line in _text(data["text/plain"]).splitlines()
+                ]
+            elif "text/markdown" in data and not any(
+                mime.startswith(MARKDOWN_RICHER) for mime in data
+            ):
+                lines += [
+                    ("code in markdown output", line)
+                    for line in fenced_code(_text(data["text/markdown"]))
+                ]
         elif output["output_type"] == "error":
-            lines += [("error output", line) for line in output.get("traceback", [])]
+            lines += [
+                ("error output", line) for line in output.get("traceback", [])
+            ]
     return lines
 
 
@@ -101,7 +131,9 @@ def long_lines(notebook: Path) -> list[str]:
         for where, line in shown_lines(cell):
             width = shown_width(line)
             if width > MAX_CHARS:
-                found.append(f"{notebook.name} cell {index} {where}, {width} chars: {line.strip()[:90]!r}")
+                found.append(
+                    f"{notebook.name} cell {index} {where}, {width} chars: {line.strip()[:90]!r}"
+                )
     return found
 
 
@@ -123,11 +155,30 @@ def test_richer_outputs_are_not_counted():
         "cell_type": "code",
         "source": "f()",
         "outputs": [
-            {"output_type": "display_data", "data": {"text/plain": long, "image/png": "..."}},
+            {
+                "output_type": "display_data",
+                "data": {"text/plain": long, "image/png": "..."},
+            },
             {"output_type": "execute_result", "data": {"text/plain": long}},
-            {"output_type": "stream", "name": "stdout", "text": ["short\n", long]},
-            {"output_type": "display_data", "data": {"text/plain": "<md>", "text/markdown": f"```python\n{long}\n```"}},
-            {"output_type": "display_data", "data": {"text/html": long, "text/markdown": f"```\n{long}\n```"}},
+            {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": ["short\n", long],
+            },
+            {
+                "output_type": "display_data",
+                "data": {
+                    "text/plain": "<md>",
+                    "text/markdown": f"```python\n{long}\n```",
+                },
+            },
+            {
+                "output_type": "display_data",
+                "data": {
+                    "text/html": long,
+                    "text/markdown": f"```\n{long}\n```",
+                },
+            },
         ],
     }
     assert [where for where, line in shown_lines(cell) if line == long] == [
@@ -137,10 +188,15 @@ def test_richer_outputs_are_not_counted():
     ]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS]
+)
 def test_shown_lines_fit_79_characters(notebook):
     found = long_lines(notebook)
-    assert not found, f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n" + "\n".join(found)
+    assert not found, (
+        f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n"
+        + "\n".join(found)
+    )
 
 
 PAGES = sorted(BOOK.glob("*.md"))
@@ -153,4 +209,7 @@ def test_code_in_markdown_pages_fits_79_characters(page):
         for line in fenced_code(page.read_text(encoding="utf-8"))
         if shown_width(line) > MAX_CHARS
     ]
-    assert not found, f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n" + "\n".join(found)
+    assert not found, (
+        f"{len(found)} line(s) longer than {MAX_CHARS} characters:\n"
+        + "\n".join(found)
+    )

@@ -46,11 +46,17 @@ def repo_paths(source: str) -> list[str]:
 
 
 def _code_cells(path: Path) -> list[dict]:
-    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return [
+        c
+        for c in json.loads(path.read_text())["cells"]
+        if c["cell_type"] == "code"
+    ]
 
 
 def test_there_are_notebooks():
-    assert {"02_gate_equations.ipynb", "appendix_performance.ipynb"} <= {p.name for p in NOTEBOOKS}
+    assert {"02_gate_equations.ipynb", "appendix_performance.ipynb"} <= {
+        p.name for p in NOTEBOOKS
+    }
 
 
 def test_install_cell_installs_the_repository_named_in_config():
@@ -63,27 +69,44 @@ def test_install_cell_installs_the_repository_named_in_config():
 def test_first_code_cell_is_the_install_cell_with_stable_output(path):
     first = _code_cells(path)[0]
     assert "".join(first["source"]) == INSTALL_CELL
-    assert not first["metadata"].get("tags"), "the install cell is compared by nbval: no tags"
-    outputs = [(o["output_type"], o.get("name"), "".join(o.get("text", ""))) for o in first["outputs"]]
+    assert not first["metadata"].get("tags"), (
+        "the install cell is compared by nbval: no tags"
+    )
+    outputs = [
+        (o["output_type"], o.get("name"), "".join(o.get("text", "")))
+        for o in first["outputs"]
+    ]
     assert outputs == [("stream", "stdout", "rnntutor is installed\n")]
 
 
-def test_install_cell_is_a_no_op_where_the_package_is_installed(monkeypatch, capsys):
+def test_install_cell_is_a_no_op_where_the_package_is_installed(
+    monkeypatch, capsys
+):
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
     exec(INSTALL_CELL, {})
     assert calls == [] and capsys.readouterr().out == "rnntutor is installed\n"
 
 
-def test_install_cell_installs_from_the_repository_where_the_package_is_missing(monkeypatch, capsys):
+def test_install_cell_installs_from_the_repository_where_the_package_is_missing(
+    monkeypatch, capsys
+):
     calls = []
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "rnntutor" else real_find_spec(n, *a))
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw)))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda n, *a: None if n == "rnntutor" else real_find_spec(n, *a),
+    )
+    monkeypatch.setattr(
+        subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw))
+    )
     exec(INSTALL_CELL, {})
     url = "git+https://github.com/rnntutor/rnntutor@main"
     [(cmd, kwargs)] = calls
-    assert cmd[1:] == ["-m", "pip", "install", "-q", url] and kwargs == {"check": True}
+    assert cmd[1:] == ["-m", "pip", "install", "-q", url] and kwargs == {
+        "check": True
+    }
     assert capsys.readouterr().out == f"installed rnntutor from {url}\n"
 
 
@@ -112,7 +135,10 @@ def test_repo_path_detector():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_code_cell_reads_from_the_repository(path):
-    found = {i: repo_paths("".join(c["source"])) for i, c in enumerate(_code_cells(path))}
+    found = {
+        i: repo_paths("".join(c["source"]))
+        for i, c in enumerate(_code_cells(path))
+    }
     assert {i: hits for i, hits in found.items() if hits} == {}
 
 
@@ -124,10 +150,21 @@ def test_notebook_runs_from_a_folder_outside_the_repository(name, tmp_path):
     assert not folder.resolve().is_relative_to(ROOT)
     copy = Path(shutil.copy(BOOK / f"{name}.ipynb", folder))
     nb = nbformat.read(copy, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
     client.execute()  # raises CellExecutionError on the first failing cell
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [o.get("text") for o in code[0].outputs] == ["rnntutor is installed\n"]
+    assert [o.get("text") for o in code[0].outputs] == [
+        "rnntutor is installed\n"
+    ]
     printed = "".join(o.get("text", "") for c in code for o in c.outputs)
-    assert "made by: " in printed and "no stored result" not in printed  # the stored table is shown
-    assert sorted(p.name for p in folder.iterdir()) == [f"{name}.ipynb"]  # and nothing was written there
+    assert (
+        "made by: " in printed and "no stored result" not in printed
+    )  # the stored table is shown
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{name}.ipynb"
+    ]  # and nothing was written there

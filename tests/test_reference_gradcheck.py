@@ -8,8 +8,12 @@ from rnntutor import reference as ref
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_gradcheck_passes(cell):
-    errors = ref.gradcheck(cell, batch=2, steps=4, input_size=3, hidden_size=3, seed=1)
-    expected = {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "x", "h0"} | ({"c0"} if cell == "lstm" else set())
+    errors = ref.gradcheck(
+        cell, batch=2, steps=4, input_size=3, hidden_size=3, seed=1
+    )
+    expected = {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "x", "h0"} | (
+        {"c0"} if cell == "lstm" else set()
+    )
     assert set(errors) == expected
     assert max(errors.values()) < 1e-7, errors
 

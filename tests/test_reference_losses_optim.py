@@ -10,7 +10,13 @@ from rnntutor import reference as ref
 
 
 def test_softmax_cross_entropy_extreme_logits_no_warnings():
-    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0], [1000.0, 1000.0, -1000.0]])
+    logits = np.array(
+        [
+            [1000.0, -1000.0, 0.0],
+            [-1000.0, -1000.0, 1000.0],
+            [1000.0, 1000.0, -1000.0],
+        ]
+    )
     y = np.array([0, 0, 1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -18,7 +24,9 @@ def test_softmax_cross_entropy_extreme_logits_no_warnings():
     # Row 0 is certain and right (0), row 1 is off by 2000 (2000), row 2 is a 50/50 tie (log 2).
     assert loss == pytest.approx((0.0 + 2000.0 + np.log(2.0)) / 3, rel=1e-12)
     assert np.all(np.isfinite(grad))
-    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(y))
+    expected = torch.nn.functional.cross_entropy(
+        torch.tensor(logits), torch.tensor(y)
+    )
     assert loss == pytest.approx(expected.item(), rel=1e-12)
 
 
@@ -40,9 +48,13 @@ def test_bernoulli_extreme_logits_no_warnings():
         warnings.simplefilter("error")
         ll = ref.bernoulli_log_likelihood(z, x)
         loss, grad = ref.bernoulli_nll(z, x)
-    np.testing.assert_allclose(ll, [0.0, 0.0, -1000.0, -1000.0, -np.log(2.0)], atol=1e-12)
+    np.testing.assert_allclose(
+        ll, [0.0, 0.0, -1000.0, -1000.0, -np.log(2.0)], atol=1e-12
+    )
     assert loss == pytest.approx((2000.0 + np.log(2.0)) / 5, rel=1e-12)
-    np.testing.assert_allclose(grad, np.array([0.0, 0.0, 1.0, -1.0, -0.5]) / 5, atol=1e-15)
+    np.testing.assert_allclose(
+        grad, np.array([0.0, 0.0, 1.0, -1.0, -0.5]) / 5, atol=1e-15
+    )
 
 
 def test_bernoulli_nll_matches_torch():
@@ -50,7 +62,9 @@ def test_bernoulli_nll_matches_torch():
     z, x = rng.normal(size=(3, 7)) * 4, rng.uniform(size=(3, 7))
     loss, grad = ref.bernoulli_nll(z, x)
     zt = torch.tensor(z, requires_grad=True)
-    t = torch.nn.functional.binary_cross_entropy_with_logits(zt, torch.tensor(x))
+    t = torch.nn.functional.binary_cross_entropy_with_logits(
+        zt, torch.tensor(x)
+    )
     t.backward()
     assert loss == pytest.approx(t.item(), abs=1e-12)
     np.testing.assert_allclose(grad, zt.grad.numpy(), atol=1e-15)
@@ -75,7 +89,10 @@ def test_sigmoid_extreme_values():
 def _torch_reference(opt_cls, opt_kwargs, ref_cls, ref_kwargs, steps=5):
     rng = np.random.default_rng(2)
     p0 = {"a": rng.normal(size=(3, 2)), "b": rng.normal(size=4)}
-    grads = [{k: rng.normal(size=v.shape) for k, v in p0.items()} for _ in range(steps)]
+    grads = [
+        {k: rng.normal(size=v.shape) for k, v in p0.items()}
+        for _ in range(steps)
+    ]
     params = {k: v.copy() for k, v in p0.items()}
     opt = ref_cls(params, **ref_kwargs)
     tparams = {k: torch.tensor(v, requires_grad=True) for k, v in p0.items()}
@@ -86,13 +103,20 @@ def _torch_reference(opt_cls, opt_kwargs, ref_cls, ref_kwargs, steps=5):
             t.grad = torch.tensor(g[k])
         topt.step()
     for k in p0:
-        np.testing.assert_allclose(params[k], tparams[k].detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(
+            params[k], tparams[k].detach().numpy(), atol=1e-12
+        )
         assert not np.allclose(params[k], p0[k])
 
 
 def test_sgd_matches_torch():
     _torch_reference(torch.optim.SGD, {"lr": 0.1}, ref.SGD, {"lr": 0.1})
-    _torch_reference(torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}, ref.SGD, {"lr": 0.1, "momentum": 0.9})
+    _torch_reference(
+        torch.optim.SGD,
+        {"lr": 0.1, "momentum": 0.9},
+        ref.SGD,
+        {"lr": 0.1, "momentum": 0.9},
+    )
 
 
 def test_adam_matches_torch():
@@ -102,7 +126,10 @@ def test_adam_matches_torch():
 def test_clip_grad_norm_matches_torch():
     rng = np.random.default_rng(3)
     grads = {"a": rng.normal(size=(4, 3)) * 5, "b": rng.normal(size=6)}
-    ts = [torch.zeros(v.shape, dtype=torch.float64, requires_grad=True) for v in grads.values()]
+    ts = [
+        torch.zeros(v.shape, dtype=torch.float64, requires_grad=True)
+        for v in grads.values()
+    ]
     for t, v in zip(ts, grads.values(), strict=True):
         t.grad = torch.tensor(v)
     total_t = torch.nn.utils.clip_grad_norm_(ts, 1.0)
@@ -118,7 +145,9 @@ def test_clip_grad_norm_matches_torch():
 
 def test_optimizer_rejects_wrong_gradient_shape():
     opt = ref.SGD({"a": np.zeros(3)}, lr=0.1)
-    with pytest.raises(ValueError, match=r"gradient of 'a' must have shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"gradient of 'a' must have shape \(3,\)"
+    ):
         opt.step({"a": np.zeros(4)})
     with pytest.raises(KeyError, match="no gradient for parameter 'a'"):
         opt.step({"b": np.zeros(3)})

@@ -15,7 +15,13 @@ TOL = 1e-10
 
 def random_params(cell, input_size, hidden_size, rng, dtype=np.float64):
     """Random parameters with clearly non-zero biases (zero biases can hide backward bugs)."""
-    params = ref.init_params(cell, input_size, hidden_size, seed=int(rng.integers(1 << 30)), dtype=dtype)
+    params = ref.init_params(
+        cell,
+        input_size,
+        hidden_size,
+        seed=int(rng.integers(1 << 30)),
+        dtype=dtype,
+    )
     for k in params:
         params[k] = rng.normal(0.0, 0.6, size=params[k].shape).astype(dtype)
     assert all(np.all(params[k] != 0) for k in ("bias_ih", "bias_hh"))
@@ -28,14 +34,21 @@ def numpy_and_torch(cell, B, T, n_in, H, seed, with_state=True):
     params = random_params(cell, n_in, H, rng)
     x = rng.normal(size=(B, T, n_in))
     h0, c0 = rng.normal(size=(B, H)), rng.normal(size=(B, H))
-    R, R_h, R_c = rng.normal(size=(B, T, H)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    R, R_h, R_c = (
+        rng.normal(size=(B, T, H)),
+        rng.normal(size=(B, H)),
+        rng.normal(size=(B, H)),
+    )
 
     # NumPy
     state0 = ((h0, c0) if cell == "lstm" else h0) if with_state else None
     hs, cache = ref.forward(cell, params, x, state0)
     dstate = (R_h, R_c) if cell == "lstm" else R_h
     grads = ref.backward(cell, cache, R, dstate)
-    out_np = {"hs": hs, "h_T": cache["state"][0] if cell == "lstm" else cache["state"]}
+    out_np = {
+        "hs": hs,
+        "h_T": cache["state"][0] if cell == "lstm" else cache["state"],
+    }
     if cell == "lstm":
         out_np["c_T"] = cache["state"][1]
     out_np.update({"d_" + k: v for k, v in grads.items()})
@@ -43,13 +56,22 @@ def numpy_and_torch(cell, B, T, n_in, H, seed, with_state=True):
     # torch.nn with copied weights
     module = ref.to_torch(cell, params)
     xt = torch.tensor(x, requires_grad=True)
-    h0t, c0t = torch.tensor(h0[None], requires_grad=True), torch.tensor(c0[None], requires_grad=True)
+    h0t, c0t = (
+        torch.tensor(h0[None], requires_grad=True),
+        torch.tensor(c0[None], requires_grad=True),
+    )
     if cell == "lstm":
         out, (hT, cT) = module(xt, (h0t, c0t) if with_state else None)
-        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum() + (cT[0] * torch.tensor(R_c)).sum()
+        loss = (
+            (out * torch.tensor(R)).sum()
+            + (hT[0] * torch.tensor(R_h)).sum()
+            + (cT[0] * torch.tensor(R_c)).sum()
+        )
     else:
         out, hT = module(xt, h0t if with_state else None)
-        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum()
+        loss = (out * torch.tensor(R)).sum() + (
+            hT[0] * torch.tensor(R_h)
+        ).sum()
     loss.backward()
     out_t = {"hs": out, "h_T": hT[0]}
     if cell == "lstm":
@@ -78,18 +100,30 @@ def assert_parity(out_np, out_t, tol=TOL):
 @pytest.mark.parametrize("cell", CELLS)
 def test_parity_fixed_sizes_with_initial_state(cell):
     out_np, out_t = numpy_and_torch(cell, B=3, T=5, n_in=4, H=6, seed=1)
-    expected = {"hs", "h_T", "d_x", "d_h0", *("d_" + k for k in ref.PARAM_NAMES)}
+    expected = {
+        "hs",
+        "h_T",
+        "d_x",
+        "d_h0",
+        *("d_" + k for k in ref.PARAM_NAMES),
+    }
     assert expected <= set(out_np)
     assert_parity(out_np, out_t)
 
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_parity_zero_initial_state(cell):
-    assert_parity(*numpy_and_torch(cell, B=2, T=3, n_in=2, H=3, seed=2, with_state=False))
+    assert_parity(
+        *numpy_and_torch(cell, B=2, T=3, n_in=2, H=3, seed=2, with_state=False)
+    )
 
 
 @pytest.mark.parametrize("cell", CELLS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     B=st.integers(1, 4),
     T=st.integers(1, 6),
@@ -121,7 +155,9 @@ def test_float32_runs_in_float32_and_matches_torch(cell):
     out = module(torch.from_numpy(x))[0]
     out.sum().backward()
     np.testing.assert_allclose(hs, out.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(grads["weight_hh"], module.weight_hh_l0.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(
+        grads["weight_hh"], module.weight_hh_l0.grad.numpy(), atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -134,7 +170,9 @@ def test_conversion_round_trip(cell):
     for k in ref.PARAM_NAMES:
         np.testing.assert_array_equal(back[k], params[k])
     # And from a module torch initialised itself.
-    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[
+        cell
+    ]
     torch.manual_seed(0)
     m = cls(3, 4, batch_first=True)
     p = ref.from_torch(m)
@@ -160,7 +198,9 @@ def test_init_params_like_torch():
     bound = 1 / np.sqrt(9)
     assert all(np.abs(v).max() <= bound for v in params.values())
     assert all(np.abs(v).max() > 0.8 * bound for v in params.values())
-    assert ref.count_params(params) == sum(p.numel() for p in torch.nn.LSTM(7, 9).parameters())
+    assert ref.count_params(params) == sum(
+        p.numel() for p in torch.nn.LSTM(7, 9).parameters()
+    )
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -168,7 +208,9 @@ def test_step_functions_match_layer_and_step_backward(cell):
     """The public step functions (with their own checks) agree with the unrolled layer."""
     rng = np.random.default_rng(6)
     params = random_params(cell, 3, 4, rng)
-    x, h0, c0, dh, dc = (rng.normal(size=s) for s in [(2, 1, 3), (2, 4), (2, 4), (2, 4), (2, 4)])
+    x, h0, c0, dh, dc = (
+        rng.normal(size=s) for s in [(2, 1, 3), (2, 4), (2, 4), (2, 4), (2, 4)]
+    )
     if cell == "lstm":
         h, c, step = ref.lstm_step(x[:, 0], h0, c0, params)
         g = ref.lstm_step_backward(dh, dc, step)
@@ -178,7 +220,9 @@ def test_step_functions_match_layer_and_step_backward(cell):
         np.testing.assert_allclose(c, cache["state"][1], atol=1e-14)
     else:
         step_fn, back_fn = (
-            (ref.rnn_step, ref.rnn_step_backward) if cell == "rnn" else (ref.gru_step, ref.gru_step_backward)
+            (ref.rnn_step, ref.rnn_step_backward)
+            if cell == "rnn"
+            else (ref.gru_step, ref.gru_step_backward)
         )
         h, step = step_fn(x[:, 0], h0, params)
         g = back_fn(dh, step)
@@ -210,24 +254,45 @@ def test_backward_through_time_alone_matches_torch(cell):
     rng = np.random.default_rng(7)
     B, T, n_in, H = 2, 6, 3, 5
     params = random_params(cell, n_in, H, rng)
-    x, h0, c0 = rng.normal(size=(B, T, n_in)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
-    R, R_h, R_c = rng.normal(size=(B, T, H)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    x, h0, c0 = (
+        rng.normal(size=(B, T, n_in)),
+        rng.normal(size=(B, H)),
+        rng.normal(size=(B, H)),
+    )
+    R, R_h, R_c = (
+        rng.normal(size=(B, T, H)),
+        rng.normal(size=(B, H)),
+        rng.normal(size=(B, H)),
+    )
     _, cache = ref.forward(cell, params, x, (h0, c0) if cell == "lstm" else h0)
     dc = R_c.copy() if cell == "lstm" else None
     dhs_tm = np.ascontiguousarray(R.transpose(1, 0, 2))
-    da_ih, da_hh, dh0, dc0 = backward_through_time(cell, cache["steps"], params["weight_hh"], dhs_tm, R_h.copy(), dc)
-    assert da_ih.shape == (T, B, ref.GATES[cell] * H) and (da_hh is da_ih) == (cell != "gru")
+    da_ih, da_hh, dh0, dc0 = backward_through_time(
+        cell, cache["steps"], params["weight_hh"], dhs_tm, R_h.copy(), dc
+    )
+    assert da_ih.shape == (T, B, ref.GATES[cell] * H) and (da_hh is da_ih) == (
+        cell != "gru"
+    )
     dx = (da_ih @ params["weight_ih"]).transpose(1, 0, 2)  # (B, T, I)
 
     module = ref.to_torch(cell, params)
     xt = torch.tensor(x, requires_grad=True)
-    h0t, c0t = torch.tensor(h0[None], requires_grad=True), torch.tensor(c0[None], requires_grad=True)
+    h0t, c0t = (
+        torch.tensor(h0[None], requires_grad=True),
+        torch.tensor(c0[None], requires_grad=True),
+    )
     if cell == "lstm":
         out, (hT, cT) = module(xt, (h0t, c0t))
-        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum() + (cT[0] * torch.tensor(R_c)).sum()
+        loss = (
+            (out * torch.tensor(R)).sum()
+            + (hT[0] * torch.tensor(R_h)).sum()
+            + (cT[0] * torch.tensor(R_c)).sum()
+        )
     else:
         out, hT = module(xt, h0t)
-        loss = (out * torch.tensor(R)).sum() + (hT[0] * torch.tensor(R_h)).sum()
+        loss = (out * torch.tensor(R)).sum() + (
+            hT[0] * torch.tensor(R_h)
+        ).sum()
     loss.backward()
     np.testing.assert_allclose(dx, xt.grad.numpy(), atol=TOL)
     np.testing.assert_allclose(dh0, h0t.grad[0].numpy(), atol=TOL)
@@ -238,4 +303,6 @@ def test_backward_through_time_alone_matches_torch(cell):
     # The hidden-side gradients give torch.nn's weight_hh gradient.
     h_prev = np.concatenate([h0[None], cache["hs_tm"][:-1]])  # (T, B, H)
     d_whh = np.einsum("tbg,tbh->gh", da_hh, h_prev)
-    np.testing.assert_allclose(d_whh, module.weight_hh_l0.grad.numpy(), atol=TOL)
+    np.testing.assert_allclose(
+        d_whh, module.weight_hh_l0.grad.numpy(), atol=TOL
+    )

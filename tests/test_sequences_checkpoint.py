@@ -25,7 +25,10 @@ def test_record_describes_the_file(record):
     path = CHECKPOINT_DIR / record["checkpoint"]
     assert path.stat().st_size == record["size_bytes"] < 5_000_000
     assert file_sha256(path) == record["sha256"]
-    assert record["model"] == "ConvLSTMPredictor" and record["config"]["frame_size"] == 64
+    assert (
+        record["model"] == "ConvLSTMPredictor"
+        and record["config"]["frame_size"] == 64
+    )
     assert record["curve"] and record["eval_n"] >= 256
 
 
@@ -36,8 +39,12 @@ def test_checkpoint_reproduces_recorded_metrics_on_the_test_subset(record):
     sub = record["test_subset"]
     frames = moving_mnist_test(sub["n"])
     got = evaluate_predictor(model, frames, 10)
-    assert got["bce_per_sequence"] == pytest.approx(sub["bce_per_sequence"], rel=1e-4)
-    assert got["mse_per_frame"] == pytest.approx(sub["mse_per_frame"], rel=1e-4)
+    assert got["bce_per_sequence"] == pytest.approx(
+        sub["bce_per_sequence"], rel=1e-4
+    )
+    assert got["mse_per_frame"] == pytest.approx(
+        sub["mse_per_frame"], rel=1e-4
+    )
     # it beats copying the last frame by a wide margin on the same sequences
     copy = evaluate_predictor(CopyLastFrame(), frames, 10)
     assert got["mse_per_frame"] < 0.7 * copy["mse_per_frame"]
@@ -48,7 +55,9 @@ def test_recorded_baselines_are_the_baselines(record):
     frames = moving_mnist_test(n)
     copy = evaluate_predictor(CopyLastFrame(), frames, 10)
     # the record's baseline on more sequences is close to this smaller sample
-    assert copy["mse_per_frame"] == pytest.approx(record["models"]["copy last frame"]["mse_per_frame"], rel=0.15)
+    assert copy["mse_per_frame"] == pytest.approx(
+        record["models"]["copy last frame"]["mse_per_frame"], rel=0.15
+    )
 
 
 def test_pinned_sha256_detects_a_changed_file(tmp_path, record):
@@ -61,4 +70,6 @@ def test_pinned_sha256_detects_a_changed_file(tmp_path, record):
         load_checkpoint(bad, sha256=record["sha256"])
     with pytest.raises(ValueError, match="unknown pretrained model"):
         pretrained_record("nope")
-    assert np.isfinite(record["models"]["ConvLSTM (shipped)"]["ssim_per_frame"])
+    assert np.isfinite(
+        record["models"]["ConvLSTM (shipped)"]["ssim_per_frame"]
+    )

@@ -28,7 +28,8 @@ def _import_cell(path: Path) -> str:
     return next(
         c.source
         for c in cells
-        if c.cell_type == "code" and ("import rnntutor" in c.source or "from rnntutor" in c.source)
+        if c.cell_type == "code"
+        and ("import rnntutor" in c.source or "from rnntutor" in c.source)
     )
 
 
@@ -39,30 +40,63 @@ def test_each_chapter_has_five_checked_exercises_with_hidden_solutions(path):
     for i, cell in enumerate(nb.cells):
         tags = course.tags(cell)
         if "solution" in tags:
-            assert cell.cell_type == "markdown", f"cell {i}: a solution is a markdown dropdown, never executed"
-            assert ":class: dropdown" in cell.source, f"cell {i}: a solution must be collapsed"
+            assert cell.cell_type == "markdown", (
+                f"cell {i}: a solution is a markdown dropdown, never executed"
+            )
+            assert ":class: dropdown" in cell.source, (
+                f"cell {i}: a solution must be collapsed"
+            )
         if "exercise" in tags:
             text = "".join(o.get("text", "") for o in cell.get("outputs", []))
-            assert "not implemented yet" in text, f"cell {i}: the committed exercise output is the unsolved stub"
+            assert "not implemented yet" in text, (
+                f"cell {i}: the committed exercise output is the unsolved stub"
+            )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_open_questions_have_model_answers(path):
     nb = nbformat.read(path, as_version=4)
-    answers = [c for c in nb.cells if "solution" in course.tags(c) and course.solution_code(c) is None]
-    assert answers, "an open question needs a model answer in a `solution` dropdown"
+    answers = [
+        c
+        for c in nb.cells
+        if "solution" in course.tags(c) and course.solution_code(c) is None
+    ]
+    assert answers, (
+        "an open question needs a model answer in a `solution` dropdown"
+    )
 
 
-@pytest.mark.parametrize("path, exercise", EXERCISES, ids=[f"{p.stem}-ex{ex.number}" for p, ex in EXERCISES] or None)
-def test_the_hidden_solution_passes_its_checker(path, exercise, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "path, exercise",
+    EXERCISES,
+    ids=[f"{p.stem}-ex{ex.number}" for p, ex in EXERCISES] or None,
+)
+def test_the_hidden_solution_passes_its_checker(
+    path, exercise, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RNNTUTOR_PROGRESS", "0")
     matplotlib.use("Agg")
     namespace: dict = {"__name__": "__main__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(_import_cell(path), f"{path.stem}:imports", "exec"), namespace)
-        exec(compile(exercise.solution, f"{path.stem}:solution{exercise.number}", "exec"), namespace)
-        exec(compile(exercise.check, f"{path.stem}:check{exercise.number}", "exec"), namespace)
+        exec(
+            compile(_import_cell(path), f"{path.stem}:imports", "exec"),
+            namespace,
+        )
+        exec(
+            compile(
+                exercise.solution,
+                f"{path.stem}:solution{exercise.number}",
+                "exec",
+            ),
+            namespace,
+        )
+        exec(
+            compile(
+                exercise.check, f"{path.stem}:check{exercise.number}", "exec"
+            ),
+            namespace,
+        )
     text = out.getvalue()
     assert "✅" in text and "❌" not in text, text

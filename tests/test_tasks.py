@@ -17,7 +17,9 @@ def test_adding_problem_layout_and_target():
     assert x.dtype == np.float32 and y.dtype == np.float32
     marks = x[:, :, 1]
     assert np.all(marks.sum(axis=1) == 2)
-    assert np.all(marks[:, :6].sum(axis=1) == 1) and np.all(marks[:, 6:].sum(axis=1) == 1)
+    assert np.all(marks[:, :6].sum(axis=1) == 1) and np.all(
+        marks[:, 6:].sum(axis=1) == 1
+    )
     np.testing.assert_allclose(y, (x[:, :, 0] * marks).sum(axis=1), rtol=1e-6)
     assert 0 <= x[:, :, 0].min() and x[:, :, 0].max() < 1
 
@@ -44,7 +46,9 @@ def test_copy_task_layout():
     tokens = x.argmax(-1)
     np.testing.assert_array_equal(x.sum(-1), 1.0)
     assert np.all(tokens[:, :K] < S)
-    assert np.all(tokens[:, K : K + T - 1] == S) and np.all(tokens[:, K + T - 1] == S + 1)
+    assert np.all(tokens[:, K : K + T - 1] == S) and np.all(
+        tokens[:, K + T - 1] == S + 1
+    )
     assert np.all(tokens[:, K + T :] == S)
     assert np.all(y[:, : T + K] == S)
     np.testing.assert_array_equal(y[:, T + K :], tokens[:, :K])
@@ -75,9 +79,17 @@ def test_models_shapes_and_one_training_step():
     x, y = tasks.adding_problem(64, 10, seed=0)
     model = tasks.SequenceRegressor("gru", 2, 8)
     assert model(torch.from_numpy(x)).shape == (64,)
-    hist = train.fit(model, data.tensor_loader(x, y, batch_size=32), epochs=1, lr=1e-2, loss_fn=tasks.mse_loss)
+    hist = train.fit(
+        model,
+        data.tensor_loader(x, y, batch_size=32),
+        epochs=1,
+        lr=1e-2,
+        loss_fn=tasks.mse_loss,
+    )
     assert np.isfinite(hist.train_loss[-1])
     xc, yc = tasks.copy_task(8, 5, seed=0)
     n_in = tasks.COPY_SYMBOLS + 2
-    tagger = labelling.SequenceLabeller("lstm", n_in, 8, n_in, bidirectional=False)
+    tagger = labelling.SequenceLabeller(
+        "lstm", n_in, 8, n_in, bidirectional=False
+    )
     assert tagger(torch.from_numpy(xc)).shape == (8, 25, 10)

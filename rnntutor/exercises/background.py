@@ -52,7 +52,9 @@ IMAGE_SIZES = ((2, 3, 5), (3, 6, 4), (1, 7, 2))
 # ------------------------------------------------------------------------ shared helpers
 
 
-def compare_any_shape(got, expected: np.ndarray, what: str, mistakes=()) -> tuple | None:
+def compare_any_shape(
+    got, expected: np.ndarray, what: str, mistakes=()
+) -> tuple | None:
     """:func:`~rnntutor.exercises.compare_result`, but a named mistake may have another shape.
 
     ``compare_result`` refuses a wrong shape before looking at the mistakes; here a result
@@ -68,7 +70,9 @@ def compare_any_shape(got, expected: np.ndarray, what: str, mistakes=()) -> tupl
         values = arr.astype(np.float64)
         for wrong, why, hint in mistakes:
             wrong = np.asarray(wrong, dtype=np.float64)
-            if wrong.shape == values.shape and np.allclose(values, wrong, atol=1e-5, rtol=1e-4):
+            if wrong.shape == values.shape and np.allclose(
+                values, wrong, atol=1e-5, rtol=1e-4
+            ):
                 return why, hint
     return problem
 
@@ -104,9 +108,17 @@ def run_at(fn: Callable, exercise: str, where: str, *args):
         return call_learner(fn, *args), None
     except LearnerError as exc:
         message = str(exc)
-        if message.startswith("not implemented"):  # short lines: notebooks show this output
-            return None, failed(exercise, "not implemented yet.", "Replace `raise NotImplementedError` with your code.")
-        return None, failed(exercise, f"{where}: {message}" if where else message)
+        if message.startswith(
+            "not implemented"
+        ):  # short lines: notebooks show this output
+            return None, failed(
+                exercise,
+                "not implemented yet.",
+                "Replace `raise NotImplementedError` with your code.",
+            )
+        return None, failed(
+            exercise, f"{where}: {message}" if where else message
+        )
 
 
 def _fail_at(exercise: str, where: str, problem: tuple) -> Verdict:
@@ -129,10 +141,17 @@ def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     for seed in SEEDS:
         for n, height, width in IMAGE_SIZES:
             images = _images(seed, n, height, width)
-            got, verdict = run_at(fn, exercise, f"for {n} images of {height}x{width}", *readonly(images))
+            got, verdict = run_at(
+                fn,
+                exercise,
+                f"for {n} images of {height}x{width}",
+                *readonly(images),
+            )
             if verdict is not None:
                 return verdict
-            expected = images[:, np.arange(height), :]  # (N, T=H, F=W): step t is row t
+            expected = images[
+                :, np.arange(height), :
+            ]  # (N, T=H, F=W): step t is row t
             mistakes = [
                 (
                     images.transpose(0, 2, 1),
@@ -156,10 +175,17 @@ def check_row_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
                     "Keep each row as it is: feature f of step t is pixel (t, f).",
                 ),
             ]
-            problem = compare_any_shape(got, expected, "your sequence", mistakes)
+            problem = compare_any_shape(
+                got, expected, "your sequence", mistakes
+            )
             if problem is not None:
-                return _fail_at(exercise, f"for {n} images of {height}x{width}", problem)
-    return passed(exercise, "An (N, H, W) image batch becomes H steps of W features each.")
+                return _fail_at(
+                    exercise, f"for {n} images of {height}x{width}", problem
+                )
+    return passed(
+        exercise,
+        "An (N, H, W) image batch becomes H steps of W features each.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 2
@@ -176,12 +202,21 @@ def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
     for seed in SEEDS:
         for n, height, width in IMAGE_SIZES:
             images = _images(seed, n, height, width)
-            got, verdict = run_at(fn, exercise, f"for {n} images of {height}x{width}", *readonly(images))
+            got, verdict = run_at(
+                fn,
+                exercise,
+                f"for {n} images of {height}x{width}",
+                *readonly(images),
+            )
             if verdict is not None:
                 return verdict
             order = data.scan_order((height, width), "pixels")  # (H*W,)
-            expected = images.reshape(n, height * width)[:, order, None]  # (N, H*W, 1)
-            column_major = images.transpose(0, 2, 1).reshape(n, height * width, 1)
+            expected = images.reshape(n, height * width)[
+                :, order, None
+            ]  # (N, H*W, 1)
+            column_major = images.transpose(0, 2, 1).reshape(
+                n, height * width, 1
+            )
             mistakes = [
                 (
                     column_major,
@@ -206,9 +241,13 @@ def check_pixel_view(fn: Callable[[np.ndarray], np.ndarray]) -> Verdict:
                     "Use a C-order reshape to (N, H*W) and add the feature axis with [..., None].",
                 ),
             ]
-            problem = compare_any_shape(got, expected, "your sequence", mistakes)
+            problem = compare_any_shape(
+                got, expected, "your sequence", mistakes
+            )
             if problem is not None:
-                return _fail_at(exercise, f"for {n} images of {height}x{width}", problem)
+                return _fail_at(
+                    exercise, f"for {n} images of {height}x{width}", problem
+                )
     return passed(exercise, "An HxW image becomes H*W steps of 1 feature.")
 
 
@@ -225,7 +264,9 @@ def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> Verdict:
     """
     exercise = "Snake order"
     for height, width in [(3, 4), (4, 3), (5, 5), (2, 7), (6, 1), (1, 5)]:
-        got, verdict = run_at(fn, exercise, f"for a {height}x{width} image", height, width)
+        got, verdict = run_at(
+            fn, exercise, f"for a {height}x{width} image", height, width
+        )
         if verdict is not None:
             return verdict
         expected = data.scan_order((height, width), "snake")  # (H*W,)
@@ -270,13 +311,23 @@ def check_snake_order(fn: Callable[[int, int], np.ndarray]) -> Verdict:
                 )
             )
         arr, problem = learner_array(got, "your order", expected.shape)
-        if problem is None and arr.dtype.kind == "f" and not np.array_equal(arr, np.round(arr)):
-            problem = ("your order contains fractions; it should hold whole pixel indices.", "")
+        if (
+            problem is None
+            and arr.dtype.kind == "f"
+            and not np.array_equal(arr, np.round(arr))
+        ):
+            problem = (
+                "your order contains fractions; it should hold whole pixel indices.",
+                "",
+            )
         else:
             problem = compare_any_shape(got, expected, "your order", mistakes)
         if problem is not None:
             return _fail_at(exercise, f"for a {height}x{width} image", problem)
-    return passed(exercise, "Neighbouring steps are now always neighbouring pixels, also at the end of a row.")
+    return passed(
+        exercise,
+        "Neighbouring steps are now always neighbouring pixels, also at the end of a row.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 4
@@ -299,7 +350,9 @@ def check_restore_image(fn: Callable) -> Verdict:
     exercise = "Restore an image"
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
-        for (n, height, width), kind in zip(IMAGE_SIZES, ("permuted", "snake", "columns"), strict=True):
+        for (n, height, width), kind in zip(
+            IMAGE_SIZES, ("permuted", "snake", "columns"), strict=True
+        ):
             images = _images(seed, n, height, width)  # (N, H, W)
             if kind == "permuted":
                 order = rng.permutation(height * width)
@@ -310,7 +363,9 @@ def check_restore_image(fn: Callable) -> Verdict:
             flat = images.reshape(n, height * width)  # (N, H*W) raster order
             seqs = flat[:, order, None]  # (N, T=H*W, 1) the pixels as read
             where = f"for {kind} order on {n} images of {height}x{width}"
-            got, verdict = run_at(fn, exercise, where, *readonly(seqs, order), (height, width))
+            got, verdict = run_at(
+                fn, exercise, where, *readonly(seqs, order), (height, width)
+            )
             if verdict is not None:
                 return verdict
             stream = seqs[..., 0]  # (N, H*W) in reading order
@@ -357,7 +412,10 @@ def check_restore_image(fn: Callable) -> Verdict:
             "your images are right, but your function uses a Python loop (for, while or a comprehension).",
             "Index with the whole order array at once: one scatter or one gather does all pixels.",
         )
-    return passed(exercise, "Any scan order is a permutation of the pixels, and np.argsort(order) undoes it.")
+    return passed(
+        exercise,
+        "Any scan order is a permutation of the pixels, and np.argsort(order) undoes it.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 5
@@ -368,15 +426,32 @@ RNN_SIZES = ((3, 5, 2, 4), (4, 3, 1, 6), (2, 7, 5, 3))
 
 def _rnn_problem(seed: int, batch: int, steps: int, n_in: int, hidden: int):
     rng = np.random.default_rng(seed)
-    params = {k: rng.normal(0.0, 0.6, size=v.shape) for k, v in ref.init_params("rnn", n_in, hidden).items()}
+    params = {
+        k: rng.normal(0.0, 0.6, size=v.shape)
+        for k, v in ref.init_params("rnn", n_in, hidden).items()
+    }
     x = rng.normal(size=(batch, steps, n_in))  # (B, T, I)
     h0 = rng.normal(0.0, 0.5, size=(batch, hidden))  # (B, H)
     lengths = rng.integers(1, steps + 1, size=batch)  # (B,)
-    lengths[0], lengths[-1] = steps, rng.integers(1, steps)  # one full-length, one shorter sequence
+    lengths[0], lengths[-1] = (
+        steps,
+        rng.integers(1, steps),
+    )  # one full-length, one shorter sequence
     return x, h0, lengths, params
 
 
-def _rnn_loop(x, h0, lengths, params, *, after="keep", last=None, recurrent=True, w_hh=None, bias=None):
+def _rnn_loop(
+    x,
+    h0,
+    lengths,
+    params,
+    *,
+    after="keep",
+    last=None,
+    recurrent=True,
+    w_hh=None,
+    bias=None,
+):
     """The forward pass written as a loop, with switches that reproduce common mistakes.
 
     ``after``: what a finished sequence's state does ("keep" it, become "zero", or
@@ -414,7 +489,9 @@ def check_rnn_forward(fn: Callable) -> Verdict:
     ``ref.forward`` and ``torch.nn`` may not be used.
     """
     exercise = "RNN over sequences of different lengths"
-    banned = forbidden_call(fn, ("forward", "RNN", "RNNCell", "pack_padded_sequence"))
+    banned = forbidden_call(
+        fn, ("forward", "RNN", "RNNCell", "pack_padded_sequence")
+    )
     if banned is not None:
         return failed(
             exercise,
@@ -425,13 +502,21 @@ def check_rnn_forward(fn: Callable) -> Verdict:
         for B, T, n_in, H in RNN_SIZES:
             x, h0, lengths, params = _rnn_problem(seed, B, T, n_in, H)
             where = f"for B={B}, T={T}, I={n_in}, H={H}, lengths={lengths.tolist()}"
-            got, verdict = run_at(fn, exercise, where, *readonly(x, h0, lengths), readonly_dict(params))
+            got, verdict = run_at(
+                fn,
+                exercise,
+                where,
+                *readonly(x, h0, lengths),
+                readonly_dict(params),
+            )
             if verdict is not None:
                 return verdict
             # Oracle: the package's forward on each sequence cut to its own length, then held.
             expected = np.empty((B, T, H))
             for b, n in enumerate(lengths):
-                hs_b, _ = ref.forward("rnn", params, x[b : b + 1, :n], h0[b : b + 1])  # (1, n, H)
+                hs_b, _ = ref.forward(
+                    "rnn", params, x[b : b + 1, :n], h0[b : b + 1]
+                )  # (1, n, H)
                 expected[b, :n] = hs_b[0]
                 expected[b, n:] = hs_b[0, -1]
             mistakes = [
@@ -476,7 +561,9 @@ def check_rnn_forward(fn: Callable) -> Verdict:
                     "Each step adds h_{t-1} @ W_hh.T (+ b_hh) and feeds the new h into the next step.",
                 ),
                 (
-                    _rnn_loop(x, h0, lengths, params, w_hh=params["weight_hh"].T),
+                    _rnn_loop(
+                        x, h0, lengths, params, w_hh=params["weight_hh"].T
+                    ),
                     "you multiplied h_{t-1} by W_hh instead of W_hh transposed.",
                     "With row vectors, W_hh h_{t-1} is written h_prev @ weight_hh.T.",
                 ),
@@ -486,10 +573,15 @@ def check_rnn_forward(fn: Callable) -> Verdict:
                     "torch.nn.RNN has two bias vectors; both are added: ... + bias_ih + bias_hh.",
                 ),
             ]
-            problem = compare_any_shape(got, expected, "your hidden states", mistakes)
+            problem = compare_any_shape(
+                got, expected, "your hidden states", mistakes
+            )
             if problem is not None:
                 return _fail_at(exercise, where, problem)
-    return passed(exercise, "Finished sequences keep their state, so hs[:, -1] is every sequence's own h at its end.")
+    return passed(
+        exercise,
+        "Finished sequences keep their state, so hs[:, -1] is every sequence's own h at its end.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 6
@@ -516,7 +608,9 @@ def check_decay_recurrence(fn: Callable) -> Verdict:
     exercise = "Linear recurrence without a loop"
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
-        for (B, T, F), a in zip(((2, 6, 3), (3, 9, 1), (1, 4, 5)), (0.8, 0.55, 0.9), strict=True):
+        for (B, T, F), a in zip(
+            ((2, 6, 3), (3, 9, 1), (1, 4, 5)), (0.8, 0.55, 0.9), strict=True
+        ):
             x = rng.normal(size=(B, T, F))  # (B, T, F)
             where = f"for x of shape {(B, T, F)} and a = {a}"
             got, verdict = run_at(fn, exercise, where, *readonly(x), a)
@@ -546,7 +640,9 @@ def check_decay_recurrence(fn: Callable) -> Verdict:
                     "Return h_1 ... h_T, shape (B, T, F).",
                 ),
                 (
-                    np.concatenate([np.zeros((B, 1, F)), expected[:, :-1]], axis=1),
+                    np.concatenate(
+                        [np.zeros((B, 1, F)), expected[:, :-1]], axis=1
+                    ),
                     "your states are one step late: they start with h_0 = 0.",
                     "hs[:, t] is the state after reading x[:, t] (h_1 first).",
                 ),
@@ -562,4 +658,7 @@ def check_decay_recurrence(fn: Callable) -> Verdict:
             "Build the T x T matrix of weights a**(t - k) (zero above the diagonal) and apply it with "
             "one matrix product or np.einsum.",
         )
-    return passed(exercise, "An input k steps back weighs a**k: the memory of a linear recurrence fades geometrically.")
+    return passed(
+        exercise,
+        "An input k steps back weighs a**k: the memory of a linear recurrence fades geometrically.",
+    )

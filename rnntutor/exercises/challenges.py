@@ -52,21 +52,30 @@ __all__ = [
 
 
 def _global_norm(grads) -> float:
-    return math.sqrt(sum(float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for g in grads))
+    return math.sqrt(
+        sum(float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for g in grads)
+    )
 
 
-def _clip_reference(grads: list[np.ndarray], max_norm: float) -> list[np.ndarray]:
+def _clip_reference(
+    grads: list[np.ndarray], max_norm: float
+) -> list[np.ndarray]:
     norm = _global_norm(grads)
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return [g * scale for g in grads]
 
 
-def _clip_mistakes(grads: list[np.ndarray], max_norm: float) -> list[tuple[list[np.ndarray], str, str]]:
+def _clip_mistakes(
+    grads: list[np.ndarray], max_norm: float
+) -> list[tuple[list[np.ndarray], str, str]]:
     """Whole-list wrong answers with their explanation."""
     norm = _global_norm(grads)
     out = [
         (
-            [g * min(1.0, max_norm / max(float(np.linalg.norm(g)), 1e-300)) for g in grads],
+            [
+                g * min(1.0, max_norm / max(float(np.linalg.norm(g)), 1e-300))
+                for g in grads
+            ],
             "you clipped each gradient by its own norm; that changes the direction of the update.",
             "Compute one norm over all gradients together: sqrt of the sum of all squared entries.",
         ),
@@ -109,9 +118,19 @@ def _clip_mistakes(grads: list[np.ndarray], max_norm: float) -> list[tuple[list[
 def _clip_cases():
     rng = np.random.default_rng(0)
     return [
-        ([rng.normal(size=(3, 4)) * 5, rng.normal(size=(4,)), rng.normal(size=(2, 2)) * 0.1], 1.0),
+        (
+            [
+                rng.normal(size=(3, 4)) * 5,
+                rng.normal(size=(4,)),
+                rng.normal(size=(2, 2)) * 0.1,
+            ],
+            1.0,
+        ),
         ([rng.normal(size=(5,)) * 0.2, rng.normal(size=(2, 3, 2)) * 3], 2.5),
-        ([rng.normal(size=(2, 3)) * 0.01, rng.normal(size=(3,)) * 0.01], 1.0),  # already small
+        (
+            [rng.normal(size=(2, 3)) * 0.01, rng.normal(size=(3,)) * 0.01],
+            1.0,
+        ),  # already small
         ([rng.normal(size=(7, 2)) * 4], 0.5),  # a single array
         ([np.zeros((2, 2)), np.zeros(3)], 1.0),  # all-zero gradients: norm 0
     ]
@@ -143,35 +162,62 @@ def check_clip_global_norm(fn: Callable) -> Verdict:
             if zero and "ZeroDivision" in str(exc):
                 return failed(exercise, zero_why, zero_hint)
             return failed(exercise, str(exc))
-        if len(given) != len(inputs) or any(a is not b for a, b in zip(given, inputs, strict=False)):
-            return failed(exercise, "your function changed the list it was given.", "Build and return a new list.")
+        if len(given) != len(inputs) or any(
+            a is not b for a, b in zip(given, inputs, strict=False)
+        ):
+            return failed(
+                exercise,
+                "your function changed the list it was given.",
+                "Build and return a new list.",
+            )
         if got is given:
-            return failed(exercise, "your function returned the list it was given; return a new list.", "")
+            return failed(
+                exercise,
+                "your function returned the list it was given; return a new list.",
+                "",
+            )
         got = as_numpy(got)
-        if isinstance(got, np.ndarray) and got.ndim == 0 or isinstance(got, (int, float)):
+        if (
+            isinstance(got, np.ndarray)
+            and got.ndim == 0
+            or isinstance(got, (int, float))
+        ):
             return failed(
                 exercise,
                 f"your function returned a single number ({float(got):.4g}), not the list of clipped arrays.",
                 "Return [g * scale for g in grads], not the scale factor or the norm.",
             )
         if not isinstance(got, (list, tuple)):
-            return failed(exercise, f"your function returned a {type(got).__name__}; expected a list of arrays.")
+            return failed(
+                exercise,
+                f"your function returned a {type(got).__name__}; expected a list of arrays.",
+            )
         if len(got) != len(grads):
-            return failed(exercise, f"you returned {len(got)} arrays for {len(grads)} gradients.")
+            return failed(
+                exercise,
+                f"you returned {len(got)} arrays for {len(grads)} gradients.",
+            )
         expected = _clip_reference(originals, max_norm)
         arrays = []
         for k, (g, e) in enumerate(zip(got, expected, strict=True)):
             arr, problem = learner_array(g, f"gradient {k}", e.shape)
             if problem is not None:
                 if zero and "NaN" in problem[0]:
-                    return failed(exercise, zero_why + " (0 * inf = NaN)", zero_hint)
+                    return failed(
+                        exercise, zero_why + " (0 * inf = NaN)", zero_hint
+                    )
                 return failed(exercise, *problem)
             arrays.append(arr)
         # clip_grad_norm_ divides by norm + 1e-6: allow a relative difference of that size
         tol64 = (1e-10, 1e-6)
-        if all(compare_result(a, e, "g", tol64=tol64) is None for a, e in zip(arrays, expected, strict=True)):
+        if all(
+            compare_result(a, e, "g", tol64=tol64) is None
+            for a, e in zip(arrays, expected, strict=True)
+        ):
             continue
-        if all(np.allclose(a, o) for a, o in zip(arrays, originals, strict=True)):
+        if all(
+            np.allclose(a, o) for a, o in zip(arrays, originals, strict=True)
+        ):
             return failed(
                 exercise,
                 f"you returned the gradients unchanged although their global norm {_global_norm(grads):.3g} "
@@ -179,13 +225,19 @@ def check_clip_global_norm(fn: Callable) -> Verdict:
                 "",
             )
         for wrong, why, hint in _clip_mistakes(originals, max_norm):
-            if all(compare_result(a, w, "g", tol64=tol64) is None for a, w in zip(arrays, wrong, strict=True)):
+            if all(
+                compare_result(a, w, "g", tol64=tol64) is None
+                for a, w in zip(arrays, wrong, strict=True)
+            ):
                 return failed(exercise, why, hint)
         for k, (a, e) in enumerate(zip(arrays, expected, strict=True)):
             problem = compare_result(a, e, f"gradient {k}", tol64=tol64)
             if problem is not None:
                 return failed(exercise, *problem)
-    return passed(exercise, "The update keeps its direction and its length is at most max_norm.")
+    return passed(
+        exercise,
+        "The update keeps its direction and its length is at most max_norm.",
+    )
 
 
 # ----------------------------------------------------------------------------- 2. copy baselines
@@ -199,7 +251,11 @@ def _close(got: float, expected: float, value_type) -> bool:
 def _number(raw):
     """The learner's number as ``(value, its NumPy type, problem)``."""
     arr = as_numpy(raw)
-    value_type = arr.dtype.type if isinstance(arr, (np.ndarray, np.generic)) else type(arr)
+    value_type = (
+        arr.dtype.type
+        if isinstance(arr, (np.ndarray, np.generic))
+        else type(arr)
+    )
     value, problem = learner_number(raw, "the baseline")
     return value, value_type, problem
 
@@ -236,8 +292,13 @@ def check_copy_baseline(fn: Callable) -> Verdict:
         for value, why, hint in wrong:
             if math.isclose(got, value, rel_tol=1e-4):
                 return failed(exercise, why, hint)
-        return failed(exercise, f"for T={T}, K={K}, S={S} you returned {got:.6g}, expected {expected:.6g}.")
-    return passed(exercise, "For T = 100 this is 10 ln 8 / 120 ≈ 0.173 nats per step.")
+        return failed(
+            exercise,
+            f"for T={T}, K={K}, S={S} you returned {got:.6g}, expected {expected:.6g}.",
+        )
+    return passed(
+        exercise, "For T = 100 this is 10 ln 8 / 120 ≈ 0.173 nats per step."
+    )
 
 
 def _entropy(p: np.ndarray, log=np.log) -> float:
@@ -269,7 +330,10 @@ def check_copy_baseline_freqs(fn: Callable) -> Verdict:
             return verdict
         value = as_numpy(raw)
         try:
-            is_nan = bool(np.size(value) == 1 and np.isnan(np.asarray(value, dtype=float)).all())
+            is_nan = bool(
+                np.size(value) == 1
+                and np.isnan(np.asarray(value, dtype=float)).all()
+            )
         except (TypeError, ValueError):
             is_nan = False
         if is_nan and (p == 0).any():
@@ -300,8 +364,14 @@ def check_copy_baseline_freqs(fn: Callable) -> Verdict:
         for value, why, hint in wrong:
             if math.isclose(got, value, rel_tol=1e-4):
                 return failed(exercise, why, hint)
-        return failed(exercise, f"for T={T}, K={K}, p={probs} you returned {got:.6g}, expected {expected:.6g}.")
-    return passed(exercise, "Without memory the best guess is the symbol frequencies: the entropy per recall step.")
+        return failed(
+            exercise,
+            f"for T={T}, K={K}, p={probs} you returned {got:.6g}, expected {expected:.6g}.",
+        )
+    return passed(
+        exercise,
+        "Without memory the best guess is the symbol frequencies: the entropy per recall step.",
+    )
 
 
 # ----------------------------------------------------------------------------- 3. how fast the bound vanishes
@@ -316,7 +386,15 @@ def check_vanishing_lag(fn: Callable) -> Verdict:
     ``math.inf`` when ``sigma_max >= 1`` (the bound never falls).
     """
     exercise = "Steps until the gradient bound vanishes"
-    cases = ((0.9, 1e-3), (0.5, 1e-6), (0.99, 1e-2), (0.25, 0.5), (0.7, 1e-8), (1.0, 1e-3), (1.3, 0.1))
+    cases = (
+        (0.9, 1e-3),
+        (0.5, 1e-6),
+        (0.99, 1e-2),
+        (0.25, 0.5),
+        (0.7, 1e-8),
+        (1.0, 1e-3),
+        (1.3, 0.1),
+    )
     for sigma, eps in cases:
         try:
             raw = call_learner(fn, sigma, eps)
@@ -330,7 +408,10 @@ def check_vanishing_lag(fn: Callable) -> Verdict:
         value = as_numpy(raw)
         if sigma >= 1:
             try:
-                is_inf = bool(np.size(value) == 1 and np.isposinf(np.asarray(value, dtype=float)).all())
+                is_inf = bool(
+                    np.size(value) == 1
+                    and np.isposinf(np.asarray(value, dtype=float)).all()
+                )
             except (TypeError, ValueError):
                 is_inf = False
             if is_inf:
@@ -342,7 +423,11 @@ def check_vanishing_lag(fn: Callable) -> Verdict:
             )
         exact = math.log(eps) / math.log(sigma)
         expected = math.floor(exact) + 1
-        if isinstance(value, (float, np.floating)) and math.isfinite(float(value)) and float(value) != int(value):
+        if (
+            isinstance(value, (float, np.floating))
+            and math.isfinite(float(value))
+            and float(value) != int(value)
+        ):
             if math.isclose(float(value), exact, rel_tol=1e-6):
                 return failed(
                     exercise,
@@ -364,10 +449,18 @@ def check_vanishing_lag(fn: Callable) -> Verdict:
             )
         if got < 0:
             return failed(
-                exercise, f"you returned a negative lag ({got}).", "Both ln(eps) and ln(sigma_max) are negative."
+                exercise,
+                f"you returned a negative lag ({got}).",
+                "Both ln(eps) and ln(sigma_max) are negative.",
             )
-        return failed(exercise, f"for sigma_max = {sigma}, eps = {eps} you returned {got}, expected {expected}.")
-    return passed(exercise, "With sigma_max = 0.9 the bound falls below 1e-3 after 66 steps.")
+        return failed(
+            exercise,
+            f"for sigma_max = {sigma}, eps = {eps} you returned {got}, expected {expected}.",
+        )
+    return passed(
+        exercise,
+        "With sigma_max = 0.9 the bound falls below 1e-3 after 66 steps.",
+    )
 
 
 # ----------------------------------------------------------------------------- 4. linear recurrence
@@ -398,7 +491,11 @@ def check_linear_recurrence(fn: Callable) -> Verdict:
         )
     names = set(getattr(getattr(fn, "__code__", None), "co_names", ()))
     if "scan_linear_log" in names:
-        return failed(exercise, "you called the package's scan_linear_log; write the scan yourself.", "")
+        return failed(
+            exercise,
+            "you called the package's scan_linear_log; write the scan yourself.",
+            "",
+        )
     for seed, (T, H) in enumerate(((12, 3), (7, 5), (20, 1), (1, 4))):
         rng = np.random.default_rng(seed + 1)
         a = rng.uniform(0.5, 1.0, size=(T, H))
@@ -416,7 +513,11 @@ def check_linear_recurrence(fn: Callable) -> Verdict:
                 "off by one: b_k must be multiplied by a_{k+1} ... a_t, not by a_k ... a_t.",
                 "With A_t = a_1 ... a_t, the factor is A_t / A_k (divide by A_k, not by A_{k-1}).",
             ),
-            (np.cumsum(b, axis=0), "the decays a_t are missing: you returned cumsum(b).", "Multiply by A_t / A_k."),
+            (
+                np.cumsum(b, axis=0),
+                "the decays a_t are missing: you returned cumsum(b).",
+                "Multiply by A_t / A_k.",
+            ),
             (
                 A * np.cumsum(b, axis=0),
                 "you multiplied cumsum(b) by A_t: every b_k is then decayed by all of a_1 ... a_t.",
@@ -440,9 +541,14 @@ def check_linear_recurrence(fn: Callable) -> Verdict:
         if problem is not None:
             why, hint = problem
             if "shape" in why and "(T, H)" not in why:
-                hint = hint or f"h has one row per step and one column per unit: shape (T, H) = {(T, H)}."
+                hint = (
+                    hint
+                    or f"h has one row per step and one column per unit: shape (T, H) = {(T, H)}."
+                )
             return failed(exercise, why, hint)
-    return passed(exercise, "h_t = A_t · cumsum(b_k / A_k) with A_t = cumprod(a)_t.")
+    return passed(
+        exercise, "h_t = A_t · cumsum(b_k / A_k) with A_t = cumprod(a)_t."
+    )
 
 
 # ----------------------------------------------------------------------------- 5. a training loop that clips
@@ -457,14 +563,18 @@ class _WatchedBatches:
 
     def _snap(self, k: int) -> None:
         if k not in self.snapshots:
-            self.snapshots[k] = [p.detach().clone() for p in self.model.parameters()]
+            self.snapshots[k] = [
+                p.detach().clone() for p in self.model.parameters()
+            ]
 
     def __len__(self) -> int:
         return len(self.batches)
 
     def __getitem__(self, k):
         if isinstance(k, slice):
-            raise TypeError("take the batches one at a time, in order (for x, y in batches)")
+            raise TypeError(
+                "take the batches one at a time, in order (for x, y in batches)"
+            )
         k = range(len(self.batches))[k]
         self._snap(k)
         return self.batches[k]
@@ -484,22 +594,37 @@ def _diverging_setup(hidden: int, seed: int, steps: int = 40, T: int = 20):
     gradients.set_spectral_radius_(model.rnn, 1.6)
     x, y = tasks.adding_problem(steps * 32, T, seed=seed + 1)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
-    batches = [(x[k * 32 : (k + 1) * 32], y[k * 32 : (k + 1) * 32]) for k in range(steps)]
+    batches = [
+        (x[k * 32 : (k + 1) * 32], y[k * 32 : (k + 1) * 32])
+        for k in range(steps)
+    ]
     return model, batches
 
 
 def _loss_list(got, n: int):
     """A learner's list of losses as a float array ``(n,)``, or ``(None, (why, hint))``."""
-    if isinstance(got, (list, tuple)) and all(hasattr(v, "item") and not isinstance(v, np.ndarray) for v in got):
+    if isinstance(got, (list, tuple)) and all(
+        hasattr(v, "item") and not isinstance(v, np.ndarray) for v in got
+    ):
         try:
             got = [float(v.item()) for v in got]
         except Exception:
             pass
     arr = as_numpy(got)
-    if isinstance(arr, (list, tuple)) and all(isinstance(v, (float, int, np.floating)) for v in arr):
+    if isinstance(arr, (list, tuple)) and all(
+        isinstance(v, (float, int, np.floating)) for v in arr
+    ):
         arr = np.asarray(arr, dtype=np.float64)
-    if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and arr.shape == (n,) and not np.all(np.isfinite(arr)):
-        return arr, None  # non-finite losses are a finding here, not a malformed answer
+    if (
+        isinstance(arr, np.ndarray)
+        and arr.dtype.kind == "f"
+        and arr.shape == (n,)
+        and not np.all(np.isfinite(arr))
+    ):
+        return (
+            arr,
+            None,
+        )  # non-finite losses are a finding here, not a malformed answer
     return learner_array(got, "your list of losses", (n,))
 
 
@@ -510,7 +635,10 @@ def _step_diagnosis(reference, snapshots, final, batches, lr, max_norm):
         before = snapshots.get(k)
         after = snapshots.get(k + 1, final)
         if before is None:
-            return f"your loop did not use batch {k} (it must train on every batch, in order).", ""
+            return (
+                f"your loop did not use batch {k} (it must train on every batch, in order).",
+                "",
+            )
         with torch.no_grad():
             for p, v in zip(params, before, strict=True):
                 p.copy_(v)
@@ -522,8 +650,15 @@ def _step_diagnosis(reference, snapshots, final, batches, lr, max_norm):
         step_norm = math.sqrt(sum(float((s**2).sum()) for s in step))
 
         def matches(update, step=step):
-            diff = math.sqrt(sum(float(((s + lr * u.double()) ** 2).sum()) for s, u in zip(step, update, strict=True)))
-            size = math.sqrt(sum(float(((lr * u.double()) ** 2).sum()) for u in update))
+            diff = math.sqrt(
+                sum(
+                    float(((s + lr * u.double()) ** 2).sum())
+                    for s, u in zip(step, update, strict=True)
+                )
+            )
+            size = math.sqrt(
+                sum(float(((lr * u.double()) ** 2).sum()) for u in update)
+            )
             return diff <= 2e-3 * size + 1e-6
 
         scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
@@ -531,12 +666,18 @@ def _step_diagnosis(reference, snapshots, final, batches, lr, max_norm):
             continue
         where = f"at step {k} (gradient norm {norm:.3g}, max_norm {max_norm})"
         if step_norm == 0:
-            if any(not torch.equal(a, b) for a, b in zip(final, before, strict=True)):
+            if any(
+                not torch.equal(a, b)
+                for a, b in zip(final, before, strict=True)
+            ):
                 return (
                     f"{where} your loop took batch {k + 1} before updating the parameters with batch {k}.",
                     "Train on the batches one at a time, in order: for x, y in batches: ... optimizer.step().",
                 )
-            return f"{where} your loop did not change the parameters.", "Call optimizer.step() after clipping."
+            return (
+                f"{where} your loop did not change the parameters.",
+                "Call optimizer.step() after clipping.",
+            )
         if matches(g):
             return (
                 f"{where} your update was lr * g, not clipped: its length {step_norm:.3g} exceeds "
@@ -544,9 +685,14 @@ def _step_diagnosis(reference, snapshots, final, batches, lr, max_norm):
                 "Clip between loss.backward() and optimizer.step(): torch.nn.utils.clip_grad_norm_(model.parameters(), "
                 "max_norm) or your own global-norm scaling of every p.grad.",
             )
-        per_tensor = [t * min(1.0, max_norm / max(float(t.norm()), 1e-300)) for t in g]
+        per_tensor = [
+            t * min(1.0, max_norm / max(float(t.norm()), 1e-300)) for t in g
+        ]
         if matches(per_tensor):
-            return f"{where} you clipped each parameter's gradient by its own norm.", "Use one global norm."
+            return (
+                f"{where} you clipped each parameter's gradient by its own norm.",
+                "Use one global norm.",
+            )
         if matches([t.clamp(-max_norm, max_norm) for t in g]):
             return (
                 f"{where} you clipped each entry by value (clip_grad_value_), which changes the direction.",
@@ -559,7 +705,10 @@ def _step_diagnosis(reference, snapshots, final, batches, lr, max_norm):
             )
         hint = "Use plain SGD (torch.optim.SGD(model.parameters(), lr=lr), no momentum) and the MSE loss."
         if k > 0:
-            hint = "Did you forget optimizer.zero_grad()? Without it the gradients of earlier batches add up. " + hint
+            hint = (
+                "Did you forget optimizer.zero_grad()? Without it the gradients of earlier batches add up. "
+                + hint
+            )
         return f"{where} your update is not -lr * clip(g).", hint
     return None
 
@@ -579,36 +728,59 @@ def check_clipped_training(fn: Callable) -> Verdict:
     exercise = "Training with gradient clipping"
     lr, max_norm, steps = 0.2, 1.0, 30
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small models: one thread is fastest, and steady on a busy machine
+    torch.set_num_threads(
+        1
+    )  # small models: one thread is fastest, and steady on a busy machine
     try:
         report = []
         for hidden, seed in ((24, 0), (40, 1)):
             model, batches = _diverging_setup(hidden, seed, steps)
             reference = copy.deepcopy(model)
             watched = _WatchedBatches(model, batches)
-            got, verdict = run_learner(fn, exercise, model, watched, lr, max_norm)
+            got, verdict = run_learner(
+                fn, exercise, model, watched, lr, max_norm
+            )
             if verdict is not None:
                 return verdict
             final = [p.detach().clone() for p in model.parameters()]
-            problem = _step_diagnosis(reference, watched.snapshots, final, batches, lr, max_norm)
+            problem = _step_diagnosis(
+                reference, watched.snapshots, final, batches, lr, max_norm
+            )
             if problem is not None:
                 return failed(exercise, *problem)
             losses, problem = _loss_list(got, steps)
             if problem is not None:
                 why, hint = problem
-                return failed(exercise, why, hint or "Return one float per batch: losses.append(loss.item()).")
+                return failed(
+                    exercise,
+                    why,
+                    hint
+                    or "Return one float per batch: losses.append(loss.item()).",
+                )
             if not np.all(np.isfinite(losses)) or losses.max() > 10:
-                return failed(exercise, f"with clipping the loss still reached {losses.max():.3g}.", "")
+                return failed(
+                    exercise,
+                    f"with clipping the loss still reached {losses.max():.3g}.",
+                    "",
+                )
             # the same loop without clipping
             model, batches = _diverging_setup(hidden, seed, steps)
             try:
                 free = call_learner(fn, model, batches, lr, math.inf)
                 free_losses, _ = _loss_list(free, steps)
             except LearnerError:
-                free_losses = np.array([np.inf])  # the loop stopped on a non-finite loss: it diverged
+                free_losses = np.array(
+                    [np.inf]
+                )  # the loop stopped on a non-finite loss: it diverged
             if free_losses is None:
-                return failed(exercise, "with max_norm = inf your function did not return one loss per batch.", "")
-            bad = np.flatnonzero(~np.isfinite(free_losses) | (free_losses > 1e3))
+                return failed(
+                    exercise,
+                    "with max_norm = inf your function did not return one loss per batch.",
+                    "",
+                )
+            bad = np.flatnonzero(
+                ~np.isfinite(free_losses) | (free_losses > 1e3)
+            )
             if len(bad) == 0:
                 return failed(
                     exercise,

@@ -32,7 +32,13 @@ from rnntutor.exercises import (
 )
 from rnntutor.reference import draw as ref
 
-__all__ = ["check_canvas", "check_filterbank", "check_iw_bound", "check_kl_gaussian", "check_read_write"]
+__all__ = [
+    "check_canvas",
+    "check_filterbank",
+    "check_iw_bound",
+    "check_kl_gaussian",
+    "check_read_write",
+]
 
 # (gX, gY, sigma2, delta, N, H, W): non-square images, grids of 1..5, windows off-centre
 _WINDOWS = [
@@ -56,7 +62,9 @@ def _filters_paper_offset(g, delta, sigma2, N, size):
 
 def _unnormalised(g, delta, sigma2, N, size):
     mu = g + (np.arange(N) - (N - 1) / 2) * delta
-    return np.exp(-((np.arange(size)[None, :] - mu[:, None]) ** 2) / (2 * sigma2))
+    return np.exp(
+        -((np.arange(size)[None, :] - mu[:, None]) ** 2) / (2 * sigma2)
+    )
 
 
 def _pair(got, what_x, what_y, shape_x, shape_y):
@@ -64,7 +72,14 @@ def _pair(got, what_x, what_y, shape_x, shape_y):
     got = as_numpy(got)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         kind = type(got).__name__
-        return None, None, (f"your function returned a {kind}; expected a pair (F_X, F_Y).", "return F_X, F_Y")
+        return (
+            None,
+            None,
+            (
+                f"your function returned a {kind}; expected a pair (F_X, F_Y).",
+                "return F_X, F_Y",
+            ),
+        )
     fx, problem = learner_array(got[0], what_x)
     if problem is not None:
         return None, None, problem
@@ -92,10 +107,19 @@ def check_filterbank(fn) -> Verdict:
         got, verdict = run_learner(fn, name, gx, gy, sigma2, delta, N, H, W)
         if verdict is not None:
             return verdict
-        fx, fy, problem = _pair(got, f"F_X for N={N}, W={W}", f"F_Y for N={N}, H={H}", (N, W), (N, H))
+        fx, fy, problem = _pair(
+            got,
+            f"F_X for N={N}, W={W}",
+            f"F_Y for N={N}, H={H}",
+            (N, W),
+            (N, H),
+        )
         if problem is not None:
             return failed(name, *problem)
-        for arr, expected, g, size, axis in ((fx, F_X, gx, W, "X"), (fy, F_Y, gy, H, "Y")):
+        for arr, expected, g, size, axis in (
+            (fx, F_X, gx, W, "X"),
+            (fy, F_Y, gy, H, "Y"),
+        ):
             mistakes = [
                 (
                     _unnormalised(g, delta, sigma2, N, size),
@@ -119,7 +143,12 @@ def check_filterbank(fn) -> Verdict:
                 ),
                 (
                     _unnormalised(g, delta, sigma2, N, size)
-                    / np.maximum(_unnormalised(g, delta, sigma2, N, size).sum(axis=0, keepdims=True), ref.EPS),
+                    / np.maximum(
+                        _unnormalised(g, delta, sigma2, N, size).sum(
+                            axis=0, keepdims=True
+                        ),
+                        ref.EPS,
+                    ),
                     f"F_{axis} is normalised over the filters (columns sum to 1).",
                     "Normalise each filter (each row) over the pixels a.",
                 ),
@@ -132,10 +161,15 @@ def check_filterbank(fn) -> Verdict:
                         "Filter i = 0 has the smallest centre.",
                     )
                 )
-            problem = compare_result(arr, expected, f"F_{axis} (N={N}, size {size})", mistakes)
+            problem = compare_result(
+                arr, expected, f"F_{axis} (N={N}, size {size})", mistakes
+            )
             if problem is not None:
                 return failed(name, *problem)
-    return passed(name, f"matches the reference at {len(_WINDOWS)} sizes (N = 1..5, non-square images).")
+    return passed(
+        name,
+        f"matches the reference at {len(_WINDOWS)} sizes (N = 1..5, non-square images).",
+    )
 
 
 @checker("Exercise 2: read and write through the filters")
@@ -143,7 +177,10 @@ def check_read_write(read, write=None) -> Verdict:
     """``read(x, F_X, F_Y, gamma)`` -> ``(N, N)`` glimpse; ``write(w, F_X, F_Y, gamma)`` -> ``(H, W)`` canvas update."""
     name = "Exercise 2: read and write through the filters"
     if not callable(write):
-        return failed(name, f"pass both functions: check_read_write(read, write) (got {type(write).__name__}).")
+        return failed(
+            name,
+            f"pass both functions: check_read_write(read, write) (got {type(write).__name__}).",
+        )
     for seed, (gx, gy, sigma2, delta, N, H, W) in enumerate(_WINDOWS[:4]):
         rng = np.random.default_rng(seed)
         F_X, F_Y = ref.filterbank(gx, gy, sigma2, delta, N, (H, W))
@@ -159,11 +196,25 @@ def check_read_write(read, write=None) -> Verdict:
         if verdict is not None:
             return verdict
         mistakes = [
-            (fy @ x64 @ fx.T, "read: the glimpse is missing the intensity gamma.", "Multiply by gamma."),
-            (fy @ x64 @ fx.T / gamma, "read: you divided by gamma.", "The glimpse is gamma * F_Y x F_X^T."),
-            (glimpse.T, "read: the glimpse is transposed.", "Rows of the glimpse come from F_Y: F_Y @ x @ F_X.T."),
+            (
+                fy @ x64 @ fx.T,
+                "read: the glimpse is missing the intensity gamma.",
+                "Multiply by gamma.",
+            ),
+            (
+                fy @ x64 @ fx.T / gamma,
+                "read: you divided by gamma.",
+                "The glimpse is gamma * F_Y x F_X^T.",
+            ),
+            (
+                glimpse.T,
+                "read: the glimpse is transposed.",
+                "Rows of the glimpse come from F_Y: F_Y @ x @ F_X.T.",
+            ),
         ]
-        problem = compare_result(got, glimpse, f"the glimpse (N={N}, image {H}x{W})", mistakes)
+        problem = compare_result(
+            got, glimpse, f"the glimpse (N={N}, image {H}x{W})", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
         update = fy.T @ w64 @ fx / gamma
@@ -176,13 +227,25 @@ def check_read_write(read, write=None) -> Verdict:
                 "write: you multiplied by gamma.",
                 "Writing divides by gamma: (1/gamma) F_Y^T w F_X.",
             ),
-            (fy.T @ w64 @ fx, "write: the 1/gamma factor is missing.", "Divide by gamma."),
-            (fy.T @ w64.T @ fx / gamma, "write: the patch w is transposed.", "Use w as given: F_Y.T @ w @ F_X."),
+            (
+                fy.T @ w64 @ fx,
+                "write: the 1/gamma factor is missing.",
+                "Divide by gamma.",
+            ),
+            (
+                fy.T @ w64.T @ fx / gamma,
+                "write: the patch w is transposed.",
+                "Use w as given: F_Y.T @ w @ F_X.",
+            ),
         ]
-        problem = compare_result(got, update, f"the canvas update (N={N}, image {H}x{W})", mistakes)
+        problem = compare_result(
+            got, update, f"the canvas update (N={N}, image {H}x{W})", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
-    return passed(name, "glimpses and patches match at four sizes, float32 and float64.")
+    return passed(
+        name, "glimpses and patches match at four sizes, float32 and float64."
+    )
 
 
 @checker("Exercise 3: KL of the latent step")
@@ -203,18 +266,36 @@ def check_kl_gaussian(fn) -> Verdict:
             return verdict
         arr = as_numpy(got)
         if isinstance(arr, np.ndarray) and arr.shape == (n, Z) and Z > 1:
-            return failed(name, f"you returned one KL per latent unit, shape {(n, Z)}.", "Sum over the Z units.")
+            return failed(
+                name,
+                f"you returned one KL per latent unit, shape {(n, Z)}.",
+                "Sum over the Z units.",
+            )
         mistakes = [
             (
                 0.5 * (m**2 + np.exp(ls) - ls - 1).sum(1),
                 "you treated log_s as the log-variance.",
                 "log_s is log s (the standard deviation): s^2 = exp(2 log_s).",
             ),
-            ((m**2 + np.exp(2 * ls) - 2 * ls - 1).sum(1), "the factor 1/2 is missing.", ""),
-            (terms.mean(1), "you averaged over the latent units.", "The KL of independent units is their sum."),
-            (0.5 * (m**2 + np.exp(2 * ls) - 2 * ls).sum(1), "the -1 of each unit is missing.", ""),
+            (
+                (m**2 + np.exp(2 * ls) - 2 * ls - 1).sum(1),
+                "the factor 1/2 is missing.",
+                "",
+            ),
+            (
+                terms.mean(1),
+                "you averaged over the latent units.",
+                "The KL of independent units is their sum.",
+            ),
+            (
+                0.5 * (m**2 + np.exp(2 * ls) - 2 * ls).sum(1),
+                "the -1 of each unit is missing.",
+                "",
+            ),
         ]
-        problem = compare_result(got, terms.sum(1), f"the KL for n={n}, Z={Z}", mistakes)
+        problem = compare_result(
+            got, terms.sum(1), f"the KL for n={n}, Z={Z}", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
     return passed(name)
@@ -222,7 +303,9 @@ def check_kl_gaussian(fn) -> Verdict:
 
 def _log_mean_exp(log_w: np.ndarray) -> np.ndarray:
     top = log_w.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(log_w - top).mean(axis=1, keepdims=True)))[:, 0]
+    return (top + np.log(np.exp(log_w - top).mean(axis=1, keepdims=True)))[
+        :, 0
+    ]
 
 
 @checker("Exercise 4: the importance-weighted bound")
@@ -242,7 +325,11 @@ def check_iw_bound(fn) -> Verdict:
         if verdict is not None:
             return verdict
         arr, problem = learner_array(got, f"the bound for n={n}, k={k}")
-        if problem is not None and centre < -700 and isinstance(as_numpy(got), np.ndarray):
+        if (
+            problem is not None
+            and centre < -700
+            and isinstance(as_numpy(got), np.ndarray)
+        ):
             return failed(
                 name,
                 f"with log-weights near {centre:.0f} your result is not finite: exp underflows to 0.",
@@ -250,12 +337,24 @@ def check_iw_bound(fn) -> Verdict:
             )
         top = lw.max(axis=1)
         mistakes = [
-            (lw.mean(1), "you averaged the log-weights: that is the ELBO estimate, not the bound.", ""),
-            (expected + math.log(k), "you forgot the 1/k: subtract log k.", "") if k > 1 else None,
-            (top, "you kept only the largest log-weight.", "Sum all the weights, shifted by the largest one."),
+            (
+                lw.mean(1),
+                "you averaged the log-weights: that is the ELBO estimate, not the bound.",
+                "",
+            ),
+            (expected + math.log(k), "you forgot the 1/k: subtract log k.", "")
+            if k > 1
+            else None,
+            (
+                top,
+                "you kept only the largest log-weight.",
+                "Sum all the weights, shifted by the largest one.",
+            ),
         ]
         mistakes = [m for m in mistakes if m is not None]
-        problem = compare_result(got, expected, f"the bound for n={n}, k={k}", mistakes)
+        problem = compare_result(
+            got, expected, f"the bound for n={n}, k={k}", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
     return passed(name, "stable even for log-weights near -1200.")
@@ -266,7 +365,11 @@ def check_canvas(fn) -> Verdict:
     """``fn(updates (n, T, H, W))`` must return ``sigmoid(c_t)`` for ``t = 1..T``, ``(n, T, H, W)``, without a loop."""
     name = "Exercise 5: canvases from the write updates"
     if uses_python_loop(fn):
-        return failed(name, "your function uses a Python loop or comprehension.", "Use a cumulative sum over axis 1.")
+        return failed(
+            name,
+            "your function uses a Python loop or comprehension.",
+            "Use a cumulative sum over axis 1.",
+        )
     for seed, shape in enumerate([(2, 4, 3, 5), (1, 7, 6, 2), (3, 1, 4, 4)]):
         rng = np.random.default_rng(seed + 30)
         updates = rng.normal(size=shape)
@@ -280,16 +383,30 @@ def check_canvas(fn) -> Verdict:
             return verdict
         sig = 1 / (1 + np.exp(-u))
         mistakes = [
-            (np.cumsum(sig, axis=1), "you summed the sigmoids: the canvas adds logits, then squashes.", ""),
-            (sig, "each canvas shows only its own update.", "The canvas accumulates: c_t = c_{t-1} + update_t."),
-            (np.cumsum(u, axis=1), "the sigmoid is missing: return probabilities.", ""),
+            (
+                np.cumsum(sig, axis=1),
+                "you summed the sigmoids: the canvas adds logits, then squashes.",
+                "",
+            ),
+            (
+                sig,
+                "each canvas shows only its own update.",
+                "The canvas accumulates: c_t = c_{t-1} + update_t.",
+            ),
+            (
+                np.cumsum(u, axis=1),
+                "the sigmoid is missing: return probabilities.",
+                "",
+            ),
             (
                 1 / (1 + np.exp(-np.cumsum(u, axis=-1))),
                 "you accumulated over the wrong axis.",
                 "Steps are axis 1 of (n, T, H, W).",
             ),
         ]
-        problem = compare_result(got, expected, f"the canvases for shape {shape}", mistakes)
+        problem = compare_result(
+            got, expected, f"the canvases for shape {shape}", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
     return passed(name)

@@ -50,10 +50,21 @@ STEP_SIZES = ((3, 2, 5), (2, 6, 3), (4, 1, 7))
 sig = ref.sigmoid
 
 
-def _problem(cell: str, seed: int, batch: int, n_in: int, hidden: int, *, cell_state: bool = False):
+def _problem(
+    cell: str,
+    seed: int,
+    batch: int,
+    n_in: int,
+    hidden: int,
+    *,
+    cell_state: bool = False,
+):
     """Random ``x (B, I)``, ``h_prev (B, H)`` (and ``c_prev``) and non-zero random parameters."""
     rng = np.random.default_rng(seed)
-    params = {k: rng.normal(0.0, 0.7, size=v.shape) for k, v in ref.init_params(cell, n_in, hidden).items()}
+    params = {
+        k: rng.normal(0.0, 0.7, size=v.shape)
+        for k, v in ref.init_params(cell, n_in, hidden).items()
+    }
     x = rng.normal(size=(batch, n_in))  # (B, I)
     h_prev = rng.normal(size=(batch, hidden))  # (B, H)
     if cell_state:
@@ -66,7 +77,12 @@ def _where(B: int, n_in: int, H: int) -> str:
 
 
 def _returned_tuple(got, what: str) -> str | None:
-    if isinstance(got, (tuple, list)) and len(got) and not np.isscalar(got[0]) and np.ndim(got[0]) > 1:
+    if (
+        isinstance(got, (tuple, list))
+        and len(got)
+        and not np.isscalar(got[0])
+        and np.ndim(got[0]) > 1
+    ):
         return f"your function returned a {type(got).__name__} of {len(got)} values; it should return only {what}."
     return None
 
@@ -74,7 +90,17 @@ def _returned_tuple(got, what: str) -> str | None:
 # ------------------------------------------------------------------------ Exercise 1: GRU step
 
 
-def _gru(x, h_prev, params, *, order="rzn", act=(sig, sig, np.tanh), reset="after", blend="torch", biases="both"):
+def _gru(
+    x,
+    h_prev,
+    params,
+    *,
+    order="rzn",
+    act=(sig, sig, np.tanh),
+    reset="after",
+    blend="torch",
+    biases="both",
+):
     """A GRU step with switches that reproduce the common mistakes (defaults: ``torch.nn.GRU``)."""
     H = h_prev.shape[1]
     b_ih = params["bias_ih"] if biases in ("both", "ih") else 0.0
@@ -88,10 +114,18 @@ def _gru(x, h_prev, params, *, order="rzn", act=(sig, sig, np.tanh), reset="afte
     if reset == "after":
         n = act[2](xw[:, 2 * H :] + r * hw[:, 2 * H :])
     elif reset == "before":
-        n = act[2](xw[:, 2 * H :] + (r * h_prev) @ params["weight_hh"][2 * H :].T + b_hh[2 * H :])
+        n = act[2](
+            xw[:, 2 * H :]
+            + (r * h_prev) @ params["weight_hh"][2 * H :].T
+            + b_hh[2 * H :]
+        )
     else:  # no reset gate
         n = act[2](xw[:, 2 * H :] + hw[:, 2 * H :])
-    return z * n + (1 - z) * h_prev if blend == "swapped" else (1 - z) * n + z * h_prev
+    return (
+        z * n + (1 - z) * h_prev
+        if blend == "swapped"
+        else (1 - z) * n + z * h_prev
+    )
 
 
 @checker("GRU step")
@@ -106,12 +140,22 @@ def check_gru_step(fn: Callable) -> Verdict:
     for seed in SEEDS:
         for B, n_in, H in STEP_SIZES:
             x, h_prev, params = _problem("gru", seed, B, n_in, H)
-            got, verdict = run_at(fn, exercise, _where(B, n_in, H), *readonly(x, h_prev), readonly_dict(params))
+            got, verdict = run_at(
+                fn,
+                exercise,
+                _where(B, n_in, H),
+                *readonly(x, h_prev),
+                readonly_dict(params),
+            )
             if verdict is not None:
                 return verdict
             tuple_msg = _returned_tuple(got, "h (B, H)")
             if tuple_msg:
-                return failed(exercise, tuple_msg, "ref.gru_step returns (h, cache); the exercise asks for h alone.")
+                return failed(
+                    exercise,
+                    tuple_msg,
+                    "ref.gru_step returns (h, cache); the exercise asks for h alone.",
+                )
             expected, _ = ref.gru_step(x, h_prev, params)
             mistakes = [
                 (
@@ -176,7 +220,10 @@ def check_gru_step(fn: Callable) -> Verdict:
             if problem is not None:
                 why, hint = problem
                 return failed(exercise, f"{_where(B, n_in, H)}, {why}", hint)
-    return passed(exercise, "Your step matches ref.gru_step (and therefore torch.nn.GRU).")
+    return passed(
+        exercise,
+        "Your step matches ref.gru_step (and therefore torch.nn.GRU).",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 2: dh_prev
@@ -196,7 +243,9 @@ def check_rnn_dh_prev(fn: Callable) -> Verdict:
             dh = rng.normal(size=(B, H))
             h = np.tanh(rng.normal(size=(B, H)))
             w_hh = rng.normal(size=(H, H))
-            got, verdict = run_at(fn, exercise, f"for B={B}, H={H}", *readonly(dh, h, w_hh))
+            got, verdict = run_at(
+                fn, exercise, f"for B={B}, H={H}", *readonly(dh, h, w_hh)
+            )
             if verdict is not None:
                 return verdict
             delta = dh * (1 - h**2)
@@ -238,11 +287,16 @@ def check_rnn_dh_prev(fn: Callable) -> Verdict:
                     "The derivative belongs to h_t (where the tanh is): multiply dh by 1 - h_t**2 first.",
                 ),
             ]
-            problem = compare_result(got, expected, "your ∂L/∂h_{t-1}", mistakes)
+            problem = compare_result(
+                got, expected, "your ∂L/∂h_{t-1}", mistakes
+            )
             if problem is not None:
                 why, hint = problem
                 return failed(exercise, f"for B={B}, H={H}, {why}", hint)
-    return passed(exercise, "This is the factor that BPTT applies once per step, W_hh and tanh' each time.")
+    return passed(
+        exercise,
+        "This is the factor that BPTT applies once per step, W_hh and tanh' each time.",
+    )
 
 
 # ------------------------------------------------------------------------ LSTM parameter count
@@ -263,10 +317,14 @@ def check_lstm_param_count(fn: Callable[[int, int], int]) -> Verdict:
             return verdict
         I, H = input_size, hidden_size  # noqa: E741
         expected = ref.count_params(ref.init_params("lstm", I, H))
-        value, problem = learner_number(got, "the parameter count", integer=True)
+        value, problem = learner_number(
+            got, "the parameter count", integer=True
+        )
         if problem is not None:
             why, hint = problem
-            return failed(exercise, f"{why} It should return an integer.", hint)
+            return failed(
+                exercise, f"{why} It should return an integer.", hint
+            )
         mistakes = {
             4 * (H * I + H * H + H): (
                 "you counted one bias vector per gate.",
@@ -290,10 +348,17 @@ def check_lstm_param_count(fn: Callable[[int, int], int]) -> Verdict:
             ),
         }
         if value != expected:
-            why, hint = mistakes.get(value, (f"got {value}, expected {expected}.", ""))
-            return failed(exercise, f"for input_size={I}, hidden_size={H}, {why}", hint)
+            why, hint = mistakes.get(
+                value, (f"got {value}, expected {expected}.", "")
+            )
+            return failed(
+                exercise, f"for input_size={I}, hidden_size={H}, {why}", hint
+            )
     mnist = 4 * (128 * 28 + 128 * 128 + 2 * 128)
-    return passed(exercise, f"4 (H I + H H + 2 H): for row-MNIST (I=28, H=128) that is {mnist:,} parameters.")
+    return passed(
+        exercise,
+        f"4 (H I + H H + 2 H): for row-MNIST (I=28, H=128) that is {mnist:,} parameters.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 3: stacked count
@@ -308,19 +373,32 @@ PARAM_CASES = (
 )
 
 
-def _torch_count(cell: str, n_in: int, H: int, layers: int, bidirectional: bool) -> int:
+def _torch_count(
+    cell: str, n_in: int, H: int, layers: int, bidirectional: bool
+) -> int:
     """The definition: count the parameters of the ``torch.nn`` module itself."""
     import torch
 
-    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-    model = module(n_in, H, num_layers=layers, bidirectional=bidirectional, batch_first=True)
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[
+        cell
+    ]
+    model = module(
+        n_in,
+        H,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        batch_first=True,
+    )
     return sum(p.numel() for p in model.parameters())
 
 
 def _stack_count(G, n_in, H, layers, D, *, upper_in=None, biases=2) -> int:
     """``Σ_layers D · G (H I_l + H H + biases·H)``; ``I_l = I`` for layer 1, ``upper_in`` above."""
     upper_in = D * H if upper_in is None else upper_in
-    return sum(D * G * (H * (n_in if k == 0 else upper_in) + H * H + biases * H) for k in range(layers))
+    return sum(
+        D * G * (H * (n_in if k == 0 else upper_in) + H * H + biases * H)
+        for k in range(layers)
+    )
 
 
 @checker("Parameters of a stacked RNN")
@@ -335,13 +413,19 @@ def check_param_count(fn: Callable) -> Verdict:
     exercise = "Parameters of a stacked RNN"
     for cell, n_in, H, layers, bidirectional in PARAM_CASES:
         where = f"for {cell}, I={n_in}, H={H}, num_layers={layers}, bidirectional={bidirectional}"
-        got, verdict = run_at(fn, exercise, where, cell, n_in, H, layers, bidirectional)
+        got, verdict = run_at(
+            fn, exercise, where, cell, n_in, H, layers, bidirectional
+        )
         if verdict is not None:
             return verdict
-        value, problem = learner_number(got, "the parameter count", integer=True)
+        value, problem = learner_number(
+            got, "the parameter count", integer=True
+        )
         if problem is not None:
             why, hint = problem
-            return failed(exercise, f"{where}: {why} It should return an integer.", hint)
+            return failed(
+                exercise, f"{where}: {why} It should return an integer.", hint
+            )
         expected = _torch_count(cell, n_in, H, layers, bidirectional)
         G, D = ref.GATES[cell], 2 if bidirectional else 1
         mistakes = {}  # the first explanation of a value wins
@@ -388,20 +472,41 @@ def check_param_count(fn: Callable) -> Verdict:
         ]:
             mistakes.setdefault(wrong, (why, hint))
         if value != expected:
-            why, hint = mistakes.get(value, (f"got {value:,}, expected {expected:,}.", ""))
+            why, hint = mistakes.get(
+                value, (f"got {value:,}, expected {expected:,}.", "")
+            )
             return failed(exercise, f"{where}, {why}", hint)
     example = _torch_count("lstm", 28, 128, 2, True)
-    return passed(exercise, f"A 2-layer bidirectional LSTM on row-MNIST (I=28, H=128) has {example:,} parameters.")
+    return passed(
+        exercise,
+        f"A 2-layer bidirectional LSTM on row-MNIST (I=28, H=128) has {example:,} parameters.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 4: CIFG step
 
 
-def _cifg(x, h_prev, c_prev, params, *, coupling="1-f", act=(sig, np.tanh, sig), out_tanh=True, biases="both"):
+def _cifg(
+    x,
+    h_prev,
+    c_prev,
+    params,
+    *,
+    coupling="1-f",
+    act=(sig, np.tanh, sig),
+    out_tanh=True,
+    biases="both",
+):
     """The coupled input-forget gate LSTM step (gate order ``f, g, o``) with mistake switches."""
     H = h_prev.shape[1]
-    bias = {"both": params["bias_ih"] + params["bias_hh"], "ih": params["bias_ih"], "none": 0.0}[biases]
-    a = x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T + bias  # (B, 3H)
+    bias = {
+        "both": params["bias_ih"] + params["bias_hh"],
+        "ih": params["bias_ih"],
+        "none": 0.0,
+    }[biases]
+    a = (
+        x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T + bias
+    )  # (B, 3H)
     f = act[0](a[:, :H])
     g = act[1](a[:, H : 2 * H])
     o = act[2](a[:, 2 * H :])
@@ -427,13 +532,19 @@ def check_cifg_step(fn: Callable) -> Verdict:
     exercise = "Coupled-gate LSTM step"
     for seed in SEEDS:
         for B, n_in, H in STEP_SIZES:
-            x, h_prev, c_prev, params = _problem("gru", seed, B, n_in, H, cell_state=True)  # 3 blocks
+            x, h_prev, c_prev, params = _problem(
+                "gru", seed, B, n_in, H, cell_state=True
+            )  # 3 blocks
             args = (*readonly(x, h_prev, c_prev), readonly_dict(params))
             got, verdict = run_at(fn, exercise, _where(B, n_in, H), *args)
             if verdict is not None:
                 return verdict
             if not isinstance(got, (tuple, list)) or len(got) != 2:
-                n = f" of {len(got)} values" if isinstance(got, (tuple, list)) else ""
+                n = (
+                    f" of {len(got)} values"
+                    if isinstance(got, (tuple, list))
+                    else ""
+                )
                 return failed(
                     exercise,
                     f"your function returned {type(got).__name__}{n}; it should return the pair (h, c).",
@@ -441,16 +552,31 @@ def check_cifg_step(fn: Callable) -> Verdict:
                 )
             h_exp, c_exp = _cifg(x, h_prev, c_prev, params)
             variants = {
-                "coupling_same": _cifg(x, h_prev, c_prev, params, coupling="same"),
-                "coupling_input": _cifg(x, h_prev, c_prev, params, coupling="f=1-i"),
+                "coupling_same": _cifg(
+                    x, h_prev, c_prev, params, coupling="same"
+                ),
+                "coupling_input": _cifg(
+                    x, h_prev, c_prev, params, coupling="f=1-i"
+                ),
                 "no_tanh": _cifg(x, h_prev, c_prev, params, out_tanh=False),
-                "swapped_act": _cifg(x, h_prev, c_prev, params, act=(np.tanh, sig, np.tanh)),
+                "swapped_act": _cifg(
+                    x, h_prev, c_prev, params, act=(np.tanh, sig, np.tanh)
+                ),
                 "bias_hh": _cifg(x, h_prev, c_prev, params, biases="ih"),
                 "no_bias": _cifg(x, h_prev, c_prev, params, biases="none"),
             }
-            if compare_result(got[0], c_exp, "c") is None and compare_result(got[1], h_exp, "h") is None:
-                return failed(exercise, "you returned (c, h); the order is (h, c).", "End with `return h, c`.")
-            for index, (name, expected) in enumerate((("h_t", h_exp), ("c_t", c_exp))):
+            if (
+                compare_result(got[0], c_exp, "c") is None
+                and compare_result(got[1], h_exp, "h") is None
+            ):
+                return failed(
+                    exercise,
+                    "you returned (c, h); the order is (h, c).",
+                    "End with `return h, c`.",
+                )
+            for index, (name, expected) in enumerate(
+                (("h_t", h_exp), ("c_t", c_exp))
+            ):
                 mistakes = [
                     (
                         variants["coupling_same"][index],
@@ -483,26 +609,53 @@ def check_cifg_step(fn: Callable) -> Verdict:
                         "Add bias_ih and bias_hh to the pre-activations.",
                     ),
                 ]
-                problem = compare_result(got[index], expected, f"your {name}", mistakes)
+                problem = compare_result(
+                    got[index], expected, f"your {name}", mistakes
+                )
                 if problem is not None:
                     why, hint = problem
-                    return failed(exercise, f"{_where(B, n_in, H)}, {why}", hint)
-    return passed(exercise, "Three gate blocks instead of four: the coupled cell saves a quarter of the parameters.")
+                    return failed(
+                        exercise, f"{_where(B, n_in, H)}, {why}", hint
+                    )
+    return passed(
+        exercise,
+        "Three gate blocks instead of four: the coupled cell saves a quarter of the parameters.",
+    )
 
 
 # ------------------------------------------------------------------------ Exercise 5: LSTM backward
 
-GRAD_KEYS = ("x", "h_prev", "c_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+GRAD_KEYS = (
+    "x",
+    "h_prev",
+    "c_prev",
+    "weight_ih",
+    "weight_hh",
+    "bias_ih",
+    "bias_hh",
+)
 
 #: (B, I, H) of the backward checker (small, so the finite-difference check stays fast).
 BACKWARD_SIZES = ((3, 2, 4), (2, 5, 3), (1, 3, 2))
 
 
-def _lstm_backward(dh, dc, x, h_prev, c_prev, params, *, mistake: str = "") -> dict:
+def _lstm_backward(
+    dh, dc, x, h_prev, c_prev, params, *, mistake: str = ""
+) -> dict:
     """The LSTM step's gradients written out here (with a switch for one common mistake)."""
     H = h_prev.shape[1]
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    i, f, g, o = sig(a[:, :H]), sig(a[:, H : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), sig(a[:, 3 * H :])
+    a = (
+        x @ params["weight_ih"].T
+        + params["bias_ih"]
+        + h_prev @ params["weight_hh"].T
+        + params["bias_hh"]
+    )
+    i, f, g, o = (
+        sig(a[:, :H]),
+        sig(a[:, H : 2 * H]),
+        np.tanh(a[:, 2 * H : 3 * H]),
+        sig(a[:, 3 * H :]),
+    )
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
@@ -523,7 +676,9 @@ def _lstm_backward(dh, dc, x, h_prev, c_prev, params, *, mistake: str = "") -> d
         axis=1,
     )  # (B, 4H) in the gate order i, f, g, o
     if mistake == "gate_order":
-        da = np.concatenate([da[:, H : 2 * H], da[:, :H], da[:, 2 * H :]], axis=1)
+        da = np.concatenate(
+            [da[:, H : 2 * H], da[:, :H], da[:, 2 * H :]], axis=1
+        )
     return {
         "x": da @ params["weight_ih"],
         "h_prev": da @ params["weight_hh"],
@@ -531,7 +686,9 @@ def _lstm_backward(dh, dc, x, h_prev, c_prev, params, *, mistake: str = "") -> d
         "weight_ih": da.T @ x,
         "weight_hh": da.T @ (h if mistake == "h_new" else h_prev),
         "bias_ih": da.sum(axis=0),
-        "bias_hh": np.zeros(4 * H) if mistake == "no_bias_hh" else da.sum(axis=0),
+        "bias_hh": np.zeros(4 * H)
+        if mistake == "no_bias_hh"
+        else da.sum(axis=0),
     }
 
 
@@ -567,23 +724,41 @@ LSTM_BACKWARD_MISTAKES = {
 }
 
 #: Names whose use means the learner's backward was not written by hand.
-BACKWARD_FORBIDDEN = ("lstm_step_backward", "lstm_gates_backward", "backward", "autograd", "gradcheck")
+BACKWARD_FORBIDDEN = (
+    "lstm_step_backward",
+    "lstm_gates_backward",
+    "backward",
+    "autograd",
+    "gradcheck",
+)
 
 
-def _finite_difference_error(grads: dict, dh, dc, x, h_prev, c_prev, params) -> float:
+def _finite_difference_error(
+    grads: dict, dh, dc, x, h_prev, c_prev, params
+) -> float:
     """Largest relative error of ``grads`` against float64 central differences of ``Σ dh h + Σ dc c``."""
     inputs = {"x": x, "h_prev": h_prev, "c_prev": c_prev, **params}
     inputs = {k: np.array(v, dtype=np.float64) for k, v in inputs.items()}
 
     def loss() -> float:
-        p = {k: inputs[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        h, c, _ = ref.lstm_step(inputs["x"], inputs["h_prev"], inputs["c_prev"], p)
+        p = {
+            k: inputs[k]
+            for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        }
+        h, c, _ = ref.lstm_step(
+            inputs["x"], inputs["h_prev"], inputs["c_prev"], p
+        )
         return float(np.sum(dh * h) + np.sum(dc * c))
 
     worst = 0.0
     for key in GRAD_KEYS:
         numeric = ref.numerical_gradient(loss, inputs[key])
-        worst = max(worst, ref.relative_error(np.asarray(as_numpy(grads[key]), dtype=np.float64), numeric))
+        worst = max(
+            worst,
+            ref.relative_error(
+                np.asarray(as_numpy(grads[key]), dtype=np.float64), numeric
+            ),
+        )
     return worst
 
 
@@ -610,11 +785,16 @@ def check_lstm_step_backward(fn: Callable) -> Verdict:
     worst = 0.0
     for seed in SEEDS:
         for B, n_in, H in BACKWARD_SIZES:
-            x, h_prev, c_prev, params = _problem("lstm", seed, B, n_in, H, cell_state=True)
+            x, h_prev, c_prev, params = _problem(
+                "lstm", seed, B, n_in, H, cell_state=True
+            )
             rng = np.random.default_rng(seed + 100)
             dh, dc = rng.normal(size=(B, H)), rng.normal(size=(B, H))
             where = _where(B, n_in, H)
-            args = (*readonly(dh, dc, x, h_prev, c_prev), readonly_dict(params))
+            args = (
+                *readonly(dh, dc, x, h_prev, c_prev),
+                readonly_dict(params),
+            )
             got, verdict = run_at(fn, exercise, where, *args)
             if verdict is not None:
                 return verdict
@@ -627,20 +807,33 @@ def check_lstm_step_backward(fn: Callable) -> Verdict:
                 )
             missing = [k for k in GRAD_KEYS if k not in got]
             if missing:
-                return failed(exercise, f"{where}, your dict has no key(s) {', '.join(map(repr, missing))}.", "")
+                return failed(
+                    exercise,
+                    f"{where}, your dict has no key(s) {', '.join(map(repr, missing))}.",
+                    "",
+                )
             _, _, cache = ref.lstm_step(x, h_prev, c_prev, params)
             expected = ref.lstm_step_backward(dh, dc, cache)
             wrong = {}
             for key in GRAD_KEYS:
-                problem = compare_any_shape(got[key], expected[key], f"your grads[{key!r}]")
+                problem = compare_any_shape(
+                    got[key], expected[key], f"your grads[{key!r}]"
+                )
                 if problem is not None:
                     wrong[key] = problem
             if wrong:
                 for name, (why, hint) in LSTM_BACKWARD_MISTAKES.items():
-                    variant = _lstm_backward(dh, dc, x, h_prev, c_prev, params, mistake=name)
+                    variant = _lstm_backward(
+                        dh, dc, x, h_prev, c_prev, params, mistake=name
+                    )
                     if all(
-                        not np.allclose(variant[k], expected[k], atol=1e-4, rtol=1e-3)
-                        and compare_result(got[k], variant[k], k, tol64=(1e-5, 1e-4)) is None
+                        not np.allclose(
+                            variant[k], expected[k], atol=1e-4, rtol=1e-3
+                        )
+                        and compare_result(
+                            got[k], variant[k], k, tol64=(1e-5, 1e-4)
+                        )
+                        is None
                         for k in wrong
                     ):
                         return failed(exercise, f"{where}, {why}", hint)
@@ -650,7 +843,18 @@ def check_lstm_step_backward(fn: Callable) -> Verdict:
                 if key.startswith("bias") and np.shape(got[key]) == (B, 4 * H):
                     hint = "A bias is added to every row of the batch, so its gradient is summed over the batch."
                 return failed(exercise, f"{where}, {why}", hint)
-            worst = max(worst, _finite_difference_error(got, dh, dc, x, h_prev, c_prev, params))
+            worst = max(
+                worst,
+                _finite_difference_error(
+                    got, dh, dc, x, h_prev, c_prev, params
+                ),
+            )
     if worst > 1e-5:
-        return failed(exercise, f"your gradients disagree with finite differences (relative error {worst:.1e}).")
-    return passed(exercise, "Your gradients match ref.lstm_step_backward and float64 finite differences.")
+        return failed(
+            exercise,
+            f"your gradients disagree with finite differences (relative error {worst:.1e}).",
+        )
+    return passed(
+        exercise,
+        "Your gradients match ref.lstm_step_backward and float64 finite differences.",
+    )

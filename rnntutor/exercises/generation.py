@@ -98,13 +98,21 @@ def check_row_mask(fn) -> Verdict:
                     "1 means 'this tap may be read'.",
                 ),
             ]
-            problem = compare_result(_as_mask_values(got), expected, f"mask({k}, {t!r})", mistakes)
+            problem = compare_result(
+                _as_mask_values(got), expected, f"mask({k}, {t!r})", mistakes
+            )
             if problem is not None:
                 why, hint = problem
                 if "shape" in why and k != 5:
-                    hint = (hint + " " if hint else "") + "Use kernel_size: do not hard-code the length of the mask."
+                    hint = (
+                        (hint + " " if hint else "")
+                        + "Use kernel_size: do not hard-code the length of the mask."
+                    )
                 return failed(name, why, hint)
-    return passed(name, "Mask A hides the centre and the right; mask B hides only the right.")
+    return passed(
+        name,
+        "Mask A hides the centre and the right; mask B hides only the right.",
+    )
 
 
 # ----------------------------------------------------------------------------- nats -> bits per dimension
@@ -114,7 +122,12 @@ def check_row_mask(fn) -> Verdict:
 def check_nats_to_bits(fn) -> Verdict:
     """``fn(nll_nats, n_pixels)`` must return ``nll_nats / (n_pixels * ln 2)``, also for a NumPy array."""
     name = "nats to bits per dimension"
-    cases = ((80.54, 784), (17.0, 64), (np.array([10.0, 25.0, 3.5]), 48), (np.array([[12.0], [30.0]]), 15))
+    cases = (
+        (80.54, 784),
+        (17.0, 64),
+        (np.array([10.0, 25.0, 3.5]), 48),
+        (np.array([[12.0], [30.0]]), 15),
+    )
     for nats, d in cases:
         (arg,) = readonly(np.asarray(nats, dtype=np.float64))
         arg = float(arg) if np.ndim(nats) == 0 else arg
@@ -124,30 +137,57 @@ def check_nats_to_bits(fn) -> Verdict:
         base = np.asarray(nats, dtype=np.float64)
         expected = base / (d * math.log(2.0))
         mistakes = [
-            (base / math.log(2.0), "you converted to bits but did not divide by the number of pixels.", ""),
-            (base / d, "that is nats per pixel: convert to bits as well (1 bit = ln 2 nats).", ""),
-            (base * math.log(2.0) / d, "1 bit = ln 2 nats, so bits = nats / ln 2 (you multiplied by ln 2).", ""),
+            (
+                base / math.log(2.0),
+                "you converted to bits but did not divide by the number of pixels.",
+                "",
+            ),
+            (
+                base / d,
+                "that is nats per pixel: convert to bits as well (1 bit = ln 2 nats).",
+                "",
+            ),
+            (
+                base * math.log(2.0) / d,
+                "1 bit = ln 2 nats, so bits = nats / ln 2 (you multiplied by ln 2).",
+                "",
+            ),
             (
                 base / (d * math.log10(2.0)),
                 "use the natural logarithm: the NLL is in nats, i.e. computed with ln.",
                 "",
             ),
-            (base / (d * math.log(10.0)), "use ln 2, not ln 10: a bit is a binary digit.", ""),
-            (base * math.log2(math.e) * d, "divide by the number of pixels; do not multiply.", ""),
+            (
+                base / (d * math.log(10.0)),
+                "use ln 2, not ln 10: a bit is a binary digit.",
+                "",
+            ),
+            (
+                base * math.log2(math.e) * d,
+                "divide by the number of pixels; do not multiply.",
+                "",
+            ),
         ]
-        problem = compare_result(got, expected, f"the result for {d} pixels", mistakes)
+        problem = compare_result(
+            got, expected, f"the result for {d} pixels", mistakes
+        )
         if problem is not None:
             why, hint = problem
             if "shape" in why and np.ndim(nats) > 0:
                 hint = "For an array of NLLs return an array of the same shape (use NumPy operations, not float())."
             return failed(name, why, hint)
-    return passed(name, f"PixelRNN's 80.54 nats on MNIST are {80.54 / (784 * math.log(2)):.4f} bits per dimension.")
+    return passed(
+        name,
+        f"PixelRNN's 80.54 nats on MNIST are {80.54 / (784 * math.log(2)):.4f} bits per dimension.",
+    )
 
 
 # ----------------------------------------------------------------------------- the independent-pixel baseline
 
 
-def _independent_nll(train: np.ndarray, test: np.ndarray, alpha: float = 1.0, log=np.log) -> np.ndarray:
+def _independent_nll(
+    train: np.ndarray, test: np.ndarray, alpha: float = 1.0, log=np.log
+) -> np.ndarray:
     p = (train.sum(0) + alpha) / (train.shape[0] + 2 * alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         return -(test * log(p) + (1 - test) * log(1 - p)).sum(axis=(1, 2))
@@ -166,13 +206,17 @@ def check_independent_nll(fn) -> Verdict:
     ``NLL(x) = -sum_i [x_i ln p_i + (1 - x_i) ln(1 - p_i)]`` for each test image ``x``.
     """
     name = "Independent-pixel baseline"
-    for seed, (n_train, n_test, shape) in enumerate(((9, 4, (3, 5)), (14, 6, (4, 2)), (5, 3, (2, 7)))):
+    for seed, (n_train, n_test, shape) in enumerate(
+        ((9, 4, (3, 5)), (14, 6, (4, 2)), (5, 3, (2, 7)))
+    ):
         rng = np.random.default_rng(seed + 10)
         density = rng.uniform(0.1, 0.9, size=shape)
         train = _binary_images(rng, n_train, shape, density)
         test = _binary_images(rng, n_test, shape, density)
         train[:, 0, 0] = 0.0  # a pixel never inked in training ...
-        test[0, 0, 0] = 1.0  # ... but inked in a test image: without smoothing its NLL is infinite
+        test[0, 0, 0] = (
+            1.0  # ... but inked in a test image: without smoothing its NLL is infinite
+        )
         train[:, -1, -1] = 1.0
         test[1, -1, -1] = 0.0
         tr, te = readonly(train, test)
@@ -181,7 +225,11 @@ def check_independent_nll(fn) -> Verdict:
             return verdict
         expected = _independent_nll(train, test)
         arr = as_numpy(got)
-        if isinstance(arr, np.ndarray) and arr.shape == expected.shape and arr.dtype.kind == "f":
+        if (
+            isinstance(arr, np.ndarray)
+            and arr.shape == expected.shape
+            and arr.dtype.kind == "f"
+        ):
             if not np.all(np.isfinite(arr)):
                 return failed(
                     name,
@@ -205,15 +253,25 @@ def check_independent_nll(fn) -> Verdict:
             )
         d = math.prod(shape)
         mistakes = [
-            (-expected, "you returned the log-likelihood log p(x); the NLL is its negative.", ""),
-            (expected / d, "you averaged over the pixels; the NLL of an image is the sum over its pixels.", ""),
+            (
+                -expected,
+                "you returned the log-likelihood log p(x); the NLL is its negative.",
+                "",
+            ),
+            (
+                expected / d,
+                "you averaged over the pixels; the NLL of an image is the sum over its pixels.",
+                "",
+            ),
             (
                 _independent_nll(train, test, log=np.log2),
                 "that is in bits (log base 2); the exercise asks for nats (natural log).",
                 "",
             ),
             (
-                -(test * np.log((train.sum(0) + 1) / (n_train + 2))).sum(axis=(1, 2)),
+                -(test * np.log((train.sum(0) + 1) / (n_train + 2))).sum(
+                    axis=(1, 2)
+                ),
                 "you left out the term (1 - x_i) ln(1 - p_i): a blank pixel also has a probability.",
                 "",
             ),
@@ -233,10 +291,15 @@ def check_independent_nll(fn) -> Verdict:
         ]
         with np.errstate(all="ignore"):
             mistakes = [m for m in mistakes if np.all(np.isfinite(m[0]))]
-        problem = compare_result(got, expected, "the NLL per test image", mistakes)
+        problem = compare_result(
+            got, expected, "the NLL per test image", mistakes
+        )
         if problem is not None:
             return failed(name, *problem)
-    return passed(name, "Each pixel's maximum-likelihood estimate is its (smoothed) ink frequency.")
+    return passed(
+        name,
+        "Each pixel's maximum-likelihood estimate is its (smoothed) ink frequency.",
+    )
 
 
 # ----------------------------------------------------------------------------- the FVSBN's log-likelihood
@@ -246,10 +309,14 @@ def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -z)
 
 
-def _fvsbn_log_prob(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _fvsbn_log_prob(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
     """log p(x) = sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s_i = sigmoid(b_i + sum_{j<i} W_ij x_j)."""
     logits = x @ np.tril(weight, -1).T + bias  # (N, D)
-    return (x * _log_sigmoid(logits) + (1 - x) * _log_sigmoid(-logits)).sum(axis=1)
+    return (x * _log_sigmoid(logits) + (1 - x) * _log_sigmoid(-logits)).sum(
+        axis=1
+    )
 
 
 def _all_images(d: int) -> np.ndarray:
@@ -257,9 +324,13 @@ def _all_images(d: int) -> np.ndarray:
     return np.array(list(itertools.product((0.0, 1.0), repeat=d)))
 
 
-def _fvsbn_params(d: int, seed: int, scale: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+def _fvsbn_params(
+    d: int, seed: int, scale: float = 1.5
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return scale * rng.normal(size=(d, d)), rng.normal(size=d) + 0.3  # a full W: the learner must mask it
+    return scale * rng.normal(size=(d, d)), rng.normal(
+        size=d
+    ) + 0.3  # a full W: the learner must mask it
 
 
 @checker("FVSBN log-likelihood")
@@ -286,7 +357,13 @@ def check_fvsbn_log_prob(fn) -> Verdict:
             return verdict
         expected = _fvsbn_log_prob(x, weight, bias)
         with np.errstate(all="ignore"):
-            total = float(np.exp(np.asarray(as_numpy(got), dtype=np.float64)).sum()) if _is_numeric(got) else None
+            total = (
+                float(
+                    np.exp(np.asarray(as_numpy(got), dtype=np.float64)).sum()
+                )
+                if _is_numeric(got)
+                else None
+            )
         diag = _fvsbn_log_prob_mask(x, weight, bias, np.tril(np.ones((d, d))))
         mistakes = [
             (
@@ -296,7 +373,9 @@ def check_fvsbn_log_prob(fn) -> Verdict:
                 "Use only the strict lower triangle, np.tril(W, -1) (j < i).",
             ),
             (
-                _fvsbn_log_prob_mask(x, weight, bias, np.triu(np.ones((d, d)), 1)),
+                _fvsbn_log_prob_mask(
+                    x, weight, bias, np.triu(np.ones((d, d)), 1)
+                ),
                 "you used W[i, j] for j > i: pixel i is predicted from LATER pixels.",
                 "Use the strict lower triangle, np.tril(W, -1): x @ np.tril(W, -1).T, row i of W for pixel i.",
             ),
@@ -310,15 +389,31 @@ def check_fvsbn_log_prob(fn) -> Verdict:
                 "you used W transposed: the weight from pixel j to pixel i is W[i, j] (row i).",
                 "logits = x @ np.tril(W, -1).T + b.",
             ),
-            (-expected, "you returned the negative log-likelihood; the exercise asks for log p(x).", ""),
-            (expected / math.log(2.0), "that is in bits; the exercise asks for nats (natural log).", ""),
+            (
+                -expected,
+                "you returned the negative log-likelihood; the exercise asks for log p(x).",
+                "",
+            ),
+            (
+                expected / math.log(2.0),
+                "that is in bits; the exercise asks for nats (natural log).",
+                "",
+            ),
         ]
         problem = compare_result(got, expected, "log p(x)", mistakes)
         if problem is not None:
             why, hint = problem
-            if total is not None and math.isfinite(total) and abs(total - 1.0) > 1e-3 and "you used" not in why:
+            if (
+                total is not None
+                and math.isfinite(total)
+                and abs(total - 1.0) > 1e-3
+                and "you used" not in why
+            ):
                 why = f"{why} Also, the probabilities of all {2**d} images of {d} pixels sum to {total:.4g}, not 1."
-                hint = hint or "A valid model's probabilities sum to 1: check the mask and both Bernoulli terms."
+                hint = (
+                    hint
+                    or "A valid model's probabilities sum to 1: check the mask and both Bernoulli terms."
+                )
             return failed(name, why, hint)
     # numerical stability: logits of size ~50 underflow sigmoid to exactly 0 or 1
     weight, bias = _fvsbn_params(6, 29, scale=25.0)
@@ -327,7 +422,9 @@ def check_fvsbn_log_prob(fn) -> Verdict:
     got, verdict = run_learner(fn, name, xs, ws, bs)
     if verdict is not None:
         return verdict
-    problem = compare_result(got, _fvsbn_log_prob(x, weight, bias), "log p(x) with large weights")
+    problem = compare_result(
+        got, _fvsbn_log_prob(x, weight, bias), "log p(x) with large weights"
+    )
     if problem is not None:
         why, hint = problem
         if "NaN or infinite" in why or "differs" in why:
@@ -337,12 +434,17 @@ def check_fvsbn_log_prob(fn) -> Verdict:
                 "log(1 - sigmoid(l)) = -np.logaddexp(0, l)."
             )
         return failed(name, why, hint)
-    return passed(name, "The probabilities of all images sum to 1, and large logits stay finite.")
+    return passed(
+        name,
+        "The probabilities of all images sum to 1, and large logits stay finite.",
+    )
 
 
 def _fvsbn_log_prob_mask(x, weight, bias, mask) -> np.ndarray:
     logits = x @ (weight * mask).T + bias
-    return (x * _log_sigmoid(logits) + (1 - x) * _log_sigmoid(-logits)).sum(axis=1)
+    return (x * _log_sigmoid(logits) + (1 - x) * _log_sigmoid(-logits)).sum(
+        axis=1
+    )
 
 
 def _is_numeric(got) -> bool:
@@ -363,7 +465,9 @@ def _fvsbn_probs(weight, bias, mask=None) -> np.ndarray:
 def _image_index(samples: np.ndarray) -> np.ndarray:
     """Row index in ``_all_images`` of each binary sample (pixel 0 is the most significant bit)."""
     d = samples.shape[1]
-    return (samples.astype(np.int64) * (2 ** np.arange(d - 1, -1, -1))).sum(axis=1)
+    return (samples.astype(np.int64) * (2 ** np.arange(d - 1, -1, -1))).sum(
+        axis=1
+    )
 
 
 def _chi2_pvalue(counts: np.ndarray, probs: np.ndarray) -> float:
@@ -430,7 +534,11 @@ def check_fvsbn_sample(fn) -> Verdict:
         d_ones = np.ones((d, d))
         wrong = [
             (
-                np.exp(_fvsbn_log_prob_mask(_all_images(d), weight, bias, 0 * d_ones)),
+                np.exp(
+                    _fvsbn_log_prob_mask(
+                        _all_images(d), weight, bias, 0 * d_ones
+                    )
+                ),
                 "your samples ignore the pixels already drawn: each pixel is drawn from sigmoid(b_i) alone.",
                 "The logit of pixel i is b_i + sum_{j<i} W[i, j] x_j with the x_j you have just drawn: draw the "
                 "pixels one after the other, in order.",
@@ -487,8 +595,15 @@ def check_fvsbn_sample(fn) -> Verdict:
             "Make your random numbers from the seed: rng = np.random.default_rng(seed).",
         )
     if np.array_equal(runs[0], runs[2]):
-        return failed(name, "two different seeds gave the same samples: use the seed you are given.", "")
-    return passed(name, "The image frequencies fit the exact distribution, and the seed reproduces them.")
+        return failed(
+            name,
+            "two different seeds gave the same samples: use the seed you are given.",
+            "",
+        )
+    return passed(
+        name,
+        "The image frequencies fit the exact distribution, and the seed reproduces them.",
+    )
 
 
 # ----------------------------------------------------------------------------- find the broken model
@@ -499,15 +614,21 @@ def _break(kind: str, model, rng: np.random.Generator) -> None:
     if kind == "fvsbn":  # the mask includes the diagonal: pixel i sees x_i
         d = model.mask.shape[0]
         model.mask = torch.tril(torch.ones(d, d))
-    elif kind == "fvsbn_later":  # one logit in the middle sees one later pixel (not the last one)
+    elif (
+        kind == "fvsbn_later"
+    ):  # one logit in the middle sees one later pixel (not the last one)
         d = model.mask.shape[0]
         i = int(rng.integers(1, d - 3))
         j = int(rng.integers(i + 1, d - 1))
         mask = model.mask.clone()
         mask[i, j] = 1.0
         model.mask = mask
-    elif kind == "pixel_lstm":  # the input is not shifted: step t reads x_t itself
-        model.inputs = lambda x: x.reshape(x.shape[0], -1, 1).float().expand(-1, -1, 2)
+    elif (
+        kind == "pixel_lstm"
+    ):  # the input is not shifted: step t reads x_t itself
+        model.inputs = lambda x: (
+            x.reshape(x.shape[0], -1, 1).float().expand(-1, -1, 2)
+        )
     else:  # Row LSTM: mask A replaced by no mask
         model.layers[0].input_to_state.mask.fill_(1.0)
 
@@ -523,20 +644,32 @@ def _model(kind: str, image_shape, seed: int):
     return RowLSTM(image_shape, hidden=8, prev_row=False, in_kernel=3)
 
 
-def _suspect_set(seed: int, image_shape, culprit: int | str) -> tuple[dict, str]:
+def _suspect_set(
+    seed: int, image_shape, culprit: int | str
+) -> tuple[dict, str]:
     """Three seeded suspects; ``culprit`` is the index of the broken one, or ``"fvsbn_later"``
     to break the FVSBN subtly (one logit in the middle sees one later pixel)."""
     rng = np.random.default_rng(seed)
-    kinds = [str(k) for k in rng.permutation(["fvsbn", "pixel_lstm", "row_lstm"])]
+    kinds = [
+        str(k) for k in rng.permutation(["fvsbn", "pixel_lstm", "row_lstm"])
+    ]
     bad = kinds.index("fvsbn") if culprit == "fvsbn_later" else int(culprit)
     suspects = {}
     for k, (name, kind) in enumerate(zip("ABC", kinds, strict=True)):
         model = _model(kind, image_shape, seed)
         with torch.no_grad():
             for p in model.parameters():
-                p.add_(0.5 * torch.randn(p.shape, generator=torch.Generator().manual_seed(seed + k)))
+                p.add_(
+                    0.5
+                    * torch.randn(
+                        p.shape,
+                        generator=torch.Generator().manual_seed(seed + k),
+                    )
+                )
         if k == bad:
-            _break("fvsbn_later" if culprit == "fvsbn_later" else kind, model, rng)
+            _break(
+                "fvsbn_later" if culprit == "fvsbn_later" else kind, model, rng
+            )
         suspects[name] = model.eval()
     return suspects, "ABC"[bad]
 
@@ -546,8 +679,12 @@ def make_suspects(seed: int = 0, image_shape=(4, 4)) -> tuple[dict, str]:
     seeded random order); exactly one of them peeks at its own pixel or at a later one.
     Returns ``(suspects, name_of_the_broken_one)``. Weights are random and biases non-zero.
     """
-    bad = seed % 3  # the seed moves the culprit (and shuffles the kinds), so no fixed letter passes
-    return _suspect_set(seed, image_shape, "fvsbn_later" if seed % 4 == 3 else bad)
+    bad = (
+        seed % 3
+    )  # the seed moves the culprit (and shuffles the kinds), so no fixed letter passes
+    return _suspect_set(
+        seed, image_shape, "fvsbn_later" if seed % 4 == 3 else bad
+    )
 
 
 _FORBIDDEN = ("check_causality", "dependency_matrix")
@@ -565,11 +702,17 @@ def _without_package_checker():
             "gen.check_causality and gen.dependency_matrix are switched off here"
         )
 
-    saved = [(mod, attr, getattr(mod, attr)) for mod in (gen, causality) for attr in _FORBIDDEN]
+    saved = [
+        (mod, attr, getattr(mod, attr))
+        for mod in (gen, causality)
+        for attr in _FORBIDDEN
+    ]
     threads = torch.get_num_threads()
     for mod, attr, _ in saved:
         setattr(mod, attr, refuse)
-    torch.set_num_threads(1)  # these tiny models run fastest (and steadiest on a busy machine) on one thread
+    torch.set_num_threads(
+        1
+    )  # these tiny models run fastest (and steadiest on a busy machine) on one thread
     try:
         yield
     finally:
@@ -616,9 +759,16 @@ def check_find_broken(fn) -> Verdict:
             hint = "Return the key of the broken model, e.g. 'B' (a string)."
             if isinstance(got, torch.nn.Module):
                 hint = "You returned the model itself: return its name, the key in the dict."
-            return failed(name, f"your function returned a {shown}, not the name of a suspect.", hint)
+            return failed(
+                name,
+                f"your function returned a {shown}, not the name of a suspect.",
+                hint,
+            )
         if got not in suspects:
-            return failed(name, f"your function returned {got!r}, which is not one of the names {sorted(suspects)}.")
+            return failed(
+                name,
+                f"your function returned {got!r}, which is not one of the names {sorted(suspects)}.",
+            )
         if got != answer:
             detail = ""
             if culprit == "fvsbn_later":
@@ -633,4 +783,7 @@ def check_find_broken(fn) -> Verdict:
                 "Flip each pixel j of a few random images and compare the logits before and after: "
                 "any change at a pixel i <= j (with a tolerance of about 1e-6) means the model peeks.",
             )
-    return passed(name, "Your test found every model that peeks, including a single leak in the middle.")
+    return passed(
+        name,
+        "Your test found every model that peeks, including a single leak in the middle.",
+    )

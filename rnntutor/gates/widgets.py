@@ -23,7 +23,9 @@ def gate_input(kind: str, n_steps: int = 20):
     elif kind == "two pulses":
         x = ((t == 2) | (t == n_steps // 2)).astype(float)
     else:
-        raise ValueError(f"unknown input {kind!r}: expected one of {list(GATE_INPUTS)}")
+        raise ValueError(
+            f"unknown input {kind!r}: expected one of {list(GATE_INPUTS)}"
+        )
     return x[:, None]
 
 
@@ -61,11 +63,18 @@ def gate_explorer(n_steps: int = 20) -> widgets.interactive:
 
     def slider(value, description, lo=-6.0, hi=6.0):
         return widgets.FloatSlider(
-            value=value, min=lo, max=hi, step=0.5, description=description, continuous_update=False
+            value=value,
+            min=lo,
+            max=hi,
+            step=0.5,
+            description=description,
+            continuous_update=False,
         )
 
     controls = {
-        "kind": widgets.Dropdown(options=list(GATE_INPUTS), value="pulse", description="input x_t"),
+        "kind": widgets.Dropdown(
+            options=list(GATE_INPUTS), value="pulse", description="input x_t"
+        ),
         "w_i": slider(4.0, "w_i (input)"),
         "b_i": slider(-2.0, "b_i"),
         "w_f": slider(0.0, "w_f (forget)"),
@@ -81,7 +90,9 @@ def gate_explorer(n_steps: int = 20) -> widgets.interactive:
         params = lstm_unit_params(w_i, w_f, w_g, w_o, b_i, b_f, b_g, b_o, u)
         x = gate_input(kind, n_steps)  # (T, 1)
         _, cache = ref.forward("lstm", params, x[None])
-        acts = {k: v[0] for k, v in ref.gate_activations("lstm", cache).items()}  # (T, 1) each
+        acts = {
+            k: v[0] for k, v in ref.gate_activations("lstm", cache).items()
+        }  # (T, 1) each
         fig = plot_gate_traces(acts, x=x, title="one LSTM unit")
         display(fig)
         plt.close(fig)

@@ -87,7 +87,11 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _check_n(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < 1
+    ):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
@@ -99,7 +103,9 @@ def attention_params(p: Tensor, image_shape: tuple[int, int], N: int):
     ``delta = (max(H, W) - 1)/(N - 1) exp(log delta~)`` (``N = 1``: divided by 1), ``gamma = exp(log gamma)``.
     """
     if p.dim() != 2 or p.shape[1] != 5:
-        raise ValueError(f"attention parameters must have shape (n, 5), got {tuple(p.shape)}")
+        raise ValueError(
+            f"attention parameters must have shape (n, 5), got {tuple(p.shape)}"
+        )
     H, W = image_shape
     gx_, gy_, log_sigma2, log_delta_, log_gamma = p.unbind(-1)
     gx = (W - 1) / 2 * (gx_ + 1)
@@ -108,16 +114,23 @@ def attention_params(p: Tensor, image_shape: tuple[int, int], N: int):
     return gx, gy, torch.exp(log_sigma2), delta, torch.exp(log_gamma)
 
 
-def _filters(g: Tensor, delta: Tensor, sigma2: Tensor, N: int, size: int) -> Tensor:
+def _filters(
+    g: Tensor, delta: Tensor, sigma2: Tensor, N: int, size: int
+) -> Tensor:
     """One axis of the filterbank: ``(n, N, size)``, each row a normalised Gaussian."""
     i = torch.arange(N, dtype=g.dtype, device=g.device) - (N - 1) / 2  # (N,)
     mu = g[:, None] + i[None, :] * delta[:, None]  # (n, N)
     a = torch.arange(size, dtype=g.dtype, device=g.device)  # (size,)
-    f = torch.exp(-((a[None, None, :] - mu[:, :, None]) ** 2) / (2 * sigma2[:, None, None]))  # (n, N, size)
+    f = torch.exp(
+        -((a[None, None, :] - mu[:, :, None]) ** 2)
+        / (2 * sigma2[:, None, None])
+    )  # (n, N, size)
     return f / f.sum(dim=-1, keepdim=True).clamp_min(EPS)
 
 
-def filterbank(gx: Tensor, gy: Tensor, sigma2: Tensor, delta: Tensor, N: int, image_shape) -> tuple[Tensor, Tensor]:
+def filterbank(
+    gx: Tensor, gy: Tensor, sigma2: Tensor, delta: Tensor, N: int, image_shape
+) -> tuple[Tensor, Tensor]:
     """The Gaussian filterbank matrices ``F_X`` ``(n, N, W)`` and ``F_Y`` ``(n, N, H)``.
 
     ``F_X[i, a] = exp(-(a - mu_X[i])^2 / (2 sigma2)) / Z_X[i]`` with
@@ -128,12 +141,16 @@ def filterbank(gx: Tensor, gy: Tensor, sigma2: Tensor, delta: Tensor, N: int, im
     return _filters(gx, delta, sigma2, N, W), _filters(gy, delta, sigma2, N, H)
 
 
-def read_attention(x: Tensor, F_X: Tensor, F_Y: Tensor, gamma: Tensor) -> Tensor:
+def read_attention(
+    x: Tensor, F_X: Tensor, F_Y: Tensor, gamma: Tensor
+) -> Tensor:
     """A glimpse ``gamma F_Y x F_X^T``: images ``(n, H, W)`` -> ``(n, N, N)``."""
     return gamma[:, None, None] * (F_Y @ x @ F_X.transpose(1, 2))
 
 
-def write_attention(w: Tensor, F_X: Tensor, F_Y: Tensor, gamma: Tensor) -> Tensor:
+def write_attention(
+    w: Tensor, F_X: Tensor, F_Y: Tensor, gamma: Tensor
+) -> Tensor:
     """A canvas update ``1/gamma F_Y^T w F_X``: patches ``(n, N, N)`` -> ``(n, H, W)``."""
     return (F_Y.transpose(1, 2) @ w @ F_X) / gamma[:, None, None]
 
@@ -170,7 +187,9 @@ class DRAW(nn.Module):
     small on 28x28 images and training sits for epochs at the mean image).
     """
 
-    checkpoint_kind = "draw"  # evaluated by rnntutor.checkpoint.EVALUATORS["draw"]
+    checkpoint_kind = (
+        "draw"  # evaluated by rnntutor.checkpoint.EVALUATORS["draw"]
+    )
 
     def __init__(
         self,
@@ -185,7 +204,9 @@ class DRAW(nn.Module):
     ) -> None:
         super().__init__()
         if not isinstance(image_shape, tuple | list) or len(image_shape) != 2:
-            raise ValueError(f"image_shape must be (H, W), got {image_shape!r}")
+            raise ValueError(
+                f"image_shape must be (H, W), got {image_shape!r}"
+            )
         H, W = (_check_n(s, "image_shape entries") for s in image_shape)
         self.image_shape = (H, W)
         self.T = _check_n(T, "T")
@@ -194,7 +215,9 @@ class DRAW(nn.Module):
         self.read_n = _check_n(read_n, "read_n")
         self.write_n = _check_n(write_n, "write_n")
         if not isinstance(attention, bool):
-            raise TypeError(f"attention must be True or False, got {attention!r}")
+            raise TypeError(
+                f"attention must be True or False, got {attention!r}"
+            )
         self.attention = attention
         self._config = {
             "image_shape": [H, W],
@@ -215,13 +238,20 @@ class DRAW(nn.Module):
         if attention:
             self.to_read_att = nn.Linear(hidden, 5)
             self.to_write_att = nn.Linear(hidden, 5)
-            with torch.no_grad():  # start with windows whose filters overlap: sigma = delta / 2
-                for layer, N in ((self.to_read_att, self.read_n), (self.to_write_att, self.write_n)):
+            with (
+                torch.no_grad()
+            ):  # start with windows whose filters overlap: sigma = delta / 2
+                for layer, N in (
+                    (self.to_read_att, self.read_n),
+                    (self.to_write_att, self.write_n),
+                ):
                     delta0 = (max(H, W) - 1) / max(N - 1, 1)
                     layer.bias[2] = 2 * math.log(delta0 / 2)
                 # a normalised filter peaks near 1 / (sqrt(2 pi) sigma) per axis: start with
                 # 1 / gamma = 2 pi sigma^2 so that a written value w reaches the canvas at about w
-                self.to_write_att.bias[4] = -math.log(2 * math.pi) - self.to_write_att.bias[2]
+                self.to_write_att.bias[4] = (
+                    -math.log(2 * math.pi) - self.to_write_att.bias[2]
+                )
 
     @property
     def config(self) -> dict:
@@ -232,18 +262,34 @@ class DRAW(nn.Module):
         return next(self.parameters()).device
 
     def _images(self, x, name: str = "x") -> Tensor:
-        x = as_binary_images(x, self.image_shape, name=name, device=self._device())
+        x = as_binary_images(
+            x, self.image_shape, name=name, device=self._device()
+        )
         return x.to(next(self.parameters()).dtype)
 
     # -- the two attention operations -------------------------------------------------
     def _read(self, x: Tensor, x_hat: Tensor, h_dec: Tensor):
         n = x.shape[0]
         if not self.attention:
-            return torch.cat([x.reshape(n, -1), x_hat.reshape(n, -1)], dim=1), None
-        gx, gy, sigma2, delta, gamma = params = attention_params(self.to_read_att(h_dec), self.image_shape, self.read_n)
-        F_X, F_Y = filterbank(gx, gy, sigma2, delta, self.read_n, self.image_shape)
-        glimpse = torch.cat([read_attention(x, F_X, F_Y, gamma), read_attention(x_hat, F_X, F_Y, gamma)], dim=1)
-        return glimpse.reshape(n, -1), torch.stack(params, dim=1)  # (n, 2 N^2), (n, 5)
+            return torch.cat(
+                [x.reshape(n, -1), x_hat.reshape(n, -1)], dim=1
+            ), None
+        gx, gy, sigma2, delta, gamma = params = attention_params(
+            self.to_read_att(h_dec), self.image_shape, self.read_n
+        )
+        F_X, F_Y = filterbank(
+            gx, gy, sigma2, delta, self.read_n, self.image_shape
+        )
+        glimpse = torch.cat(
+            [
+                read_attention(x, F_X, F_Y, gamma),
+                read_attention(x_hat, F_X, F_Y, gamma),
+            ],
+            dim=1,
+        )
+        return glimpse.reshape(n, -1), torch.stack(
+            params, dim=1
+        )  # (n, 2 N^2), (n, 5)
 
     def _write(self, h_dec: Tensor):
         n = h_dec.shape[0]
@@ -254,12 +300,18 @@ class DRAW(nn.Module):
         gx, gy, sigma2, delta, gamma = params = attention_params(
             self.to_write_att(h_dec), self.image_shape, self.write_n
         )
-        F_X, F_Y = filterbank(gx, gy, sigma2, delta, self.write_n, self.image_shape)
+        F_X, F_Y = filterbank(
+            gx, gy, sigma2, delta, self.write_n, self.image_shape
+        )
         patch = w.reshape(n, self.write_n, self.write_n)
-        return write_attention(patch, F_X, F_Y, gamma), torch.stack(params, dim=1)
+        return write_attention(patch, F_X, F_Y, gamma), torch.stack(
+            params, dim=1
+        )
 
     # -- one pass through the T steps -------------------------------------------------
-    def _run(self, x: Tensor | None, n: int, *, generator=None, record: bool = False):
+    def _run(
+        self, x: Tensor | None, n: int, *, generator=None, record: bool = False
+    ):
         """Encode-decode ``x`` (or, with ``x=None``, sample ``n`` images from the prior).
 
         Returns ``(c_T, log_w_parts, trace)`` where ``log_w_parts`` is ``(kl, log_q, log_prior)``
@@ -269,22 +321,30 @@ class DRAW(nn.Module):
         dev = self._device()
         dtype = next(self.parameters()).dtype
         c = torch.zeros(n, H, W, device=dev, dtype=dtype)
-        h_dec = c_dec = h_enc = c_enc = torch.zeros(n, self.hidden, device=dev, dtype=dtype)
+        h_dec = c_dec = h_enc = c_enc = torch.zeros(
+            n, self.hidden, device=dev, dtype=dtype
+        )
         kl = torch.zeros(n, device=dev, dtype=dtype)
         log_q = torch.zeros(n, device=dev, dtype=dtype)
         log_prior = torch.zeros(n, device=dev, dtype=dtype)
         canvases, reads, writes, kls = [], [], [], []
         for _ in range(self.T):
-            eps = torch.randn(n, self.z_dim, device=dev, dtype=dtype, generator=generator)
+            eps = torch.randn(
+                n, self.z_dim, device=dev, dtype=dtype, generator=generator
+            )
             if x is None:
                 z = eps
             else:
                 x_hat = x - torch.sigmoid(c)
                 r, read_p = self._read(x, x_hat, h_dec)
-                h_enc, c_enc = self.encoder(torch.cat([r, h_dec], dim=1), (h_enc, c_enc))
+                h_enc, c_enc = self.encoder(
+                    torch.cat([r, h_dec], dim=1), (h_enc, c_enc)
+                )
                 mu, log_s = self.to_mu(h_enc), self.to_log_s(h_enc)
                 z = mu + torch.exp(log_s) * eps
-                kl_t = 0.5 * (mu**2 + torch.exp(2 * log_s) - 2 * log_s - 1).sum(dim=1)
+                kl_t = 0.5 * (
+                    mu**2 + torch.exp(2 * log_s) - 2 * log_s - 1
+                ).sum(dim=1)
                 kl = kl + kl_t
                 log_q = log_q - 0.5 * (eps**2 + LOG_2PI + 2 * log_s).sum(dim=1)
                 log_prior = log_prior - 0.5 * (z**2 + LOG_2PI).sum(dim=1)
@@ -303,7 +363,11 @@ class DRAW(nn.Module):
         if record:
 
             def stack(items):
-                return torch.stack(items, dim=1) if items else torch.zeros(n, 0, 5)
+                return (
+                    torch.stack(items, dim=1)
+                    if items
+                    else torch.zeros(n, 0, 5)
+                )
 
             trace = DrawTrace(
                 canvases=torch.stack(canvases, dim=1),
@@ -316,7 +380,9 @@ class DRAW(nn.Module):
     def loss_terms(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Reconstruction ``-log p(x | z)`` and ``sum_t KL_t``, each ``(n,)`` in nats (one ``z`` sample)."""
         c, (kl, _, _), _ = self._run(x, x.shape[0])
-        recon = F.binary_cross_entropy_with_logits(c, x, reduction="none").sum(dim=(1, 2))
+        recon = F.binary_cross_entropy_with_logits(c, x, reduction="none").sum(
+            dim=(1, 2)
+        )
         return recon, kl
 
     def loss(self, x: Tensor, *, beta: float = 1.0) -> Tensor:
@@ -345,12 +411,16 @@ class DRAW(nn.Module):
             for start in range(0, len(x), batch_size):
                 xb = x[start : start + batch_size]
                 c, (kl, _, _), _ = self._run(xb, len(xb), generator=gen)
-                recon = F.binary_cross_entropy_with_logits(c, xb, reduction="none").sum(dim=(1, 2))
+                recon = F.binary_cross_entropy_with_logits(
+                    c, xb, reduction="none"
+                ).sum(dim=(1, 2))
                 out.append(-(recon + kl))
         return torch.cat(out).cpu()
 
     @torch.no_grad()
-    def log_prob(self, x, *, k: int = 100, seed: int = 0, batch_size: int = 5000) -> Tensor:
+    def log_prob(
+        self, x, *, k: int = 100, seed: int = 0, batch_size: int = 5000
+    ) -> Tensor:
         """Importance-weighted estimate of ``log p(x)`` per image in nats, ``(n,)``, with ``k`` samples.
 
         ``L_k = log (1/k) sum_s exp(log p(x | z^s) + log p(z^s) - log q(z^s | x))``, ``z^s ~ q``.
@@ -368,14 +438,20 @@ class DRAW(nn.Module):
                 xb = x[start : start + per]
                 m = len(xb)
                 xr = xb.repeat_interleave(k, dim=0)  # (m k, H, W)
-                c, (_, log_q, log_prior), _ = self._run(xr, m * k, generator=gen)
-                log_px = -F.binary_cross_entropy_with_logits(c, xr, reduction="none").sum(dim=(1, 2))
+                c, (_, log_q, log_prior), _ = self._run(
+                    xr, m * k, generator=gen
+                )
+                log_px = -F.binary_cross_entropy_with_logits(
+                    c, xr, reduction="none"
+                ).sum(dim=(1, 2))
                 log_w = (log_px + log_prior - log_q).reshape(m, k)
                 out.append(torch.logsumexp(log_w, dim=1) - math.log(k))
         return torch.cat(out).cpu()
 
     @torch.no_grad()
-    def sample(self, n: int, *, seed: int = 0, mean: bool = False) -> np.ndarray:
+    def sample(
+        self, n: int, *, seed: int = 0, mean: bool = False
+    ) -> np.ndarray:
         """``n`` images ``(n, H, W)`` from the model: ``z_t ~ N(0, I)``, then ``x ~ Bernoulli(sigmoid(c_T))``.
 
         ``mean=True`` returns the probabilities ``sigmoid(c_T)`` instead of binary pixels.
@@ -387,7 +463,12 @@ class DRAW(nn.Module):
             probs = torch.sigmoid(c)
             if mean:
                 return probs.cpu().numpy()
-            u = torch.rand(probs.shape, generator=gen, device=probs.device, dtype=probs.dtype)
+            u = torch.rand(
+                probs.shape,
+                generator=gen,
+                device=probs.device,
+                dtype=probs.dtype,
+            )
             return (u < probs).float().cpu().numpy()
 
     @torch.no_grad()
@@ -400,7 +481,9 @@ class DRAW(nn.Module):
         return torch.sigmoid(c).cpu().numpy()
 
     @torch.no_grad()
-    def trace(self, x=None, *, n: int | None = None, seed: int = 0) -> DrawTrace:
+    def trace(
+        self, x=None, *, n: int | None = None, seed: int = 0
+    ) -> DrawTrace:
         """Record the canvases and attention windows of every step (a :class:`DrawTrace`).
 
         With images ``x``: reconstruct them (read and write windows); without: draw ``n``
@@ -410,8 +493,12 @@ class DRAW(nn.Module):
         with _eval(self):
             if x is None:
                 if n is None:
-                    raise ValueError("pass images x to reconstruct, or n to sample")
-                return self._run(None, _check_n(n, "n"), generator=gen, record=True)[2]
+                    raise ValueError(
+                        "pass images x to reconstruct, or n to sample"
+                    )
+                return self._run(
+                    None, _check_n(n, "n"), generator=gen, record=True
+                )[2]
             x = self._images(x)
             return self._run(x, len(x), generator=gen, record=True)[2]
 
@@ -476,7 +563,9 @@ def train_draw(
     hist = DrawHistory()
     best, best_state = math.inf, None
     start = time.perf_counter()
-    warmup_steps = max(1, round(kl_warmup * math.ceil(len(train_x) / batch_size)))
+    warmup_steps = max(
+        1, round(kl_warmup * math.ceil(len(train_x) / batch_size))
+    )
     step = 0
     for epoch in range(1, int(epochs) + 1):
         t0 = time.perf_counter()
@@ -490,7 +579,9 @@ def train_draw(
             beta = min(1.0, step / warmup_steps) if kl_warmup > 0 else 1.0
             loss = (recon + beta * kl).mean()
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"the loss became {float(loss)} at epoch {epoch}; lower lr")
+                raise FloatingPointError(
+                    f"the loss became {float(loss)} at epoch {epoch}; lower lr"
+                )
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -503,11 +594,18 @@ def train_draw(
         if log is not None:
             log(epoch, hist.train[-1], val, hist.seconds[-1])
         if val < best:
-            best, best_state, hist.best_epoch = val, copy.deepcopy(model.state_dict()), epoch
+            best, best_state, hist.best_epoch = (
+                val,
+                copy.deepcopy(model.state_dict()),
+                epoch,
+            )
         if patience is not None and epoch - hist.best_epoch >= patience:
             hist.stopped = f"no validation improvement for {patience} epochs"
             break
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        if (
+            max_seconds is not None
+            and time.perf_counter() - start > max_seconds
+        ):
             hist.stopped = f"time budget of {max_seconds:.0f} s reached"
             break
     if best_state is not None:
@@ -531,7 +629,12 @@ def evaluate_checkpoint(
     from rnntutor.generation.training import apply_binarization
 
     provenance = checkpoint.get("data", {})
-    raw, _ = load_split(dataset, split, seed=int(provenance.get("split_seed", 0)), cache_dir=cache_dir)
+    raw, _ = load_split(
+        dataset,
+        split,
+        seed=int(provenance.get("split_seed", 0)),
+        cache_dir=cache_dir,
+    )
     check_data(checkpoint, dataset, raw.shape[1:])
     images = apply_binarization(raw, provenance.get("binarization"))
     model = model.to(device)

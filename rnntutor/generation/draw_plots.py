@@ -39,7 +39,9 @@ def window_box(params, N: int) -> tuple[float, float, float, float]:
 
 def _add_box(ax, params, N, colour):
     x0, y0, w, h = window_box(params, N)
-    patch = Rectangle((x0, y0), w, h, fill=False, edgecolor=colour, linewidth=1.5)
+    patch = Rectangle(
+        (x0, y0), w, h, fill=False, edgecolor=colour, linewidth=1.5
+    )
     ax.add_patch(patch)
     return patch
 
@@ -47,7 +49,9 @@ def _add_box(ax, params, N, colour):
 def _check_trace(trace, index):
     canvases = np.asarray(trace.canvases)
     if canvases.ndim != 4:
-        raise ValueError(f"trace.canvases must have shape (n, T, H, W), got {canvases.shape}")
+        raise ValueError(
+            f"trace.canvases must have shape (n, T, H, W), got {canvases.shape}"
+        )
     n = canvases.shape[0]
     index = list(range(n)) if index is None else list(index)
     bad = [i for i in index if not 0 <= i < n]
@@ -56,7 +60,15 @@ def _check_trace(trace, index):
     return canvases, index
 
 
-def plot_drawing(trace, *, write_n: int, read_n: int | None = None, index=None, steps=None, size: float = 1.0):
+def plot_drawing(
+    trace,
+    *,
+    write_n: int,
+    read_n: int | None = None,
+    index=None,
+    steps=None,
+    size: float = 1.0,
+):
     """A grid of canvases: one row per image of ``index``, one column per step of ``steps``.
 
     ``write_n`` / ``read_n`` are the model's grid sizes (the boxes are drawn only when the
@@ -66,7 +78,10 @@ def plot_drawing(trace, *, write_n: int, read_n: int | None = None, index=None, 
     T = canvases.shape[1]
     steps = list(range(T)) if steps is None else list(steps)
     fig, axes = plt.subplots(
-        len(index), len(steps), figsize=(size * len(steps), size * len(index) + 0.5), squeeze=False
+        len(index),
+        len(steps),
+        figsize=(size * len(steps), size * len(index) + 0.5),
+        squeeze=False,
     )
     writes = np.asarray(trace.write)
     reads = np.asarray(trace.read)
@@ -90,7 +105,9 @@ def plot_drawing(trace, *, write_n: int, read_n: int | None = None, index=None, 
 
 def _offline(html: str) -> str:
     """Drop the stylesheet matplotlib links from a CDN (Font Awesome for its buttons)."""
-    return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*">\n?', "", html)
+    return re.sub(
+        r'<link rel="stylesheet"\s+href="https?://[^"]*">\n?', "", html
+    )
 
 
 def animate_drawing(
@@ -107,12 +124,22 @@ def animate_drawing(
     T = canvases.shape[1]
     writes = np.asarray(trace.write)
     reads = np.asarray(trace.read)
-    fig, axes = plt.subplots(1, len(index), figsize=(1.6 * len(index), 2.0), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(index), figsize=(1.6 * len(index), 2.0), squeeze=False
+    )
     images, boxes = [], []
     for ax, i in zip(axes[0], index, strict=True):
         images.append(ax.imshow(canvases[i, 0], cmap="gray", vmin=0, vmax=1))
-        box_w = _add_box(ax, writes[i, 0], write_n, WRITE_COLOUR) if writes.shape[1] else None
-        box_r = _add_box(ax, reads[i, 0], read_n, READ_COLOUR) if read_n and reads.shape[1] else None
+        box_w = (
+            _add_box(ax, writes[i, 0], write_n, WRITE_COLOUR)
+            if writes.shape[1]
+            else None
+        )
+        box_r = (
+            _add_box(ax, reads[i, 0], read_n, READ_COLOUR)
+            if read_n and reads.shape[1]
+            else None
+        )
         boxes.append((box_w, box_r))
         ax.set_xlim(-0.5, canvases.shape[3] - 0.5)
         ax.set_ylim(canvases.shape[2] - 0.5, -0.5)
@@ -123,7 +150,10 @@ def animate_drawing(
     def update(t):
         for im, (box_w, box_r), i in zip(images, boxes, index, strict=True):
             im.set_data(canvases[i, t])
-            for box, params, N in ((box_w, writes, write_n), (box_r, reads, read_n)):
+            for box, params, N in (
+                (box_w, writes, write_n),
+                (box_r, reads, read_n),
+            ):
                 if box is not None:
                     x0, y0, w, h = window_box(params[i, t], N)
                     box.set_bounds(x0, y0, w, h)
@@ -156,8 +186,14 @@ def drawing_stepper(trace, *, write_n: int, read_n: int | None = None):
         ax.set_xlim(-0.5, canvases.shape[3] - 0.5)
         ax.set_ylim(canvases.shape[2] - 0.5, -0.5)
         ax.set_title(f"canvas after step {t}", fontsize=9)
-        before = canvases[image, t - 2] if t > 1 else np.full_like(canvases[image, 0], 0.5)
-        axes[1].imshow(canvases[image, t - 1] - before, cmap="RdBu_r", vmin=-1, vmax=1)
+        before = (
+            canvases[image, t - 2]
+            if t > 1
+            else np.full_like(canvases[image, 0], 0.5)
+        )
+        axes[1].imshow(
+            canvases[image, t - 1] - before, cmap="RdBu_r", vmin=-1, vmax=1
+        )
         axes[1].set_title("what step t changed", fontsize=9)
         for a in axes:
             a.set_xticks([])

@@ -32,7 +32,9 @@ EPS = 1e-8
 """Floor of the normaliser ``Z`` (same as ``rnntutor.generation.draw.EPS``)."""
 
 
-def attention_params(p, image_shape, N: int) -> tuple[float, float, float, float, float]:
+def attention_params(
+    p, image_shape, N: int
+) -> tuple[float, float, float, float, float]:
     """``(gX, gY, sigma2, delta, gamma)`` from the five raw numbers ``p`` (see the module doc)."""
     p = check_array(p, "p", shape=(5,), dtypes=("f", "i"))
     H, W = image_shape
@@ -43,7 +45,9 @@ def attention_params(p, image_shape, N: int) -> tuple[float, float, float, float
     return gx, gy, math.exp(log_sigma2), delta, math.exp(log_gamma)
 
 
-def filters(g: float, delta: float, sigma2: float, N: int, size: int) -> np.ndarray:
+def filters(
+    g: float, delta: float, sigma2: float, N: int, size: int
+) -> np.ndarray:
     """One axis, ``(N, size)``: ``F[i, a] = exp(-(a - mu[i])^2 / (2 sigma2)) / Z[i]``.
 
     ``mu[i] = g + (i - (N - 1)/2) delta``; ``Z[i]`` makes each row sum to 1 (floored at ``EPS``).
@@ -57,21 +61,31 @@ def filters(g: float, delta: float, sigma2: float, N: int, size: int) -> np.ndar
     return F
 
 
-def filterbank(gx: float, gy: float, sigma2: float, delta: float, N: int, image_shape) -> tuple[np.ndarray, np.ndarray]:
+def filterbank(
+    gx: float, gy: float, sigma2: float, delta: float, N: int, image_shape
+) -> tuple[np.ndarray, np.ndarray]:
     """``F_X`` ``(N, W)`` and ``F_Y`` ``(N, H)`` of the window centred at ``(gX, gY)`` (float64)."""
     if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
         raise ValueError(f"N must be a positive integer, got {N!r}")
     if not sigma2 > 0:
         raise ValueError(f"sigma2 must be positive, got {sigma2!r}")
     H, W = image_shape
-    return filters(gx, delta, sigma2, int(N), W), filters(gy, delta, sigma2, int(N), H)
+    return filters(gx, delta, sigma2, int(N), W), filters(
+        gy, delta, sigma2, int(N), H
+    )
 
 
-def read(x, x_hat, F_X: np.ndarray, F_Y: np.ndarray, gamma: float) -> np.ndarray:
+def read(
+    x, x_hat, F_X: np.ndarray, F_Y: np.ndarray, gamma: float
+) -> np.ndarray:
     """``gamma [F_Y x F_X^T, F_Y x_hat F_X^T]``: images ``(H, W)`` -> glimpses ``(2, N, N)``."""
     H, W = F_Y.shape[1], F_X.shape[1]
-    x = check_array(x, "x", shape=(H, W), dtypes=("f", "i", "b")).astype(np.float64)
-    x_hat = check_array(x_hat, "x_hat", shape=(H, W), dtypes=("f", "i", "b")).astype(np.float64)
+    x = check_array(x, "x", shape=(H, W), dtypes=("f", "i", "b")).astype(
+        np.float64
+    )
+    x_hat = check_array(
+        x_hat, "x_hat", shape=(H, W), dtypes=("f", "i", "b")
+    ).astype(np.float64)
     return gamma * np.stack([F_Y @ x @ F_X.T, F_Y @ x_hat @ F_X.T])
 
 
