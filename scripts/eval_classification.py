@@ -160,7 +160,14 @@ TARGETS = {
 
 # Chapter 4's RNN-versus-CNN comparison (rnntutor.classification.converge.compare_rnn_cnn)
 COMPARISON = dict(
-    dataset="mnist5k", hidden=64, lr=1e-2, max_epochs=25, patience=3, decays=1, batch_size=64, val_fraction=0.1
+    dataset="mnist5k",
+    hidden=64,
+    lr=1e-2,
+    max_epochs=25,
+    patience=3,
+    decays=1,
+    batch_size=64,
+    val_fraction=0.1,
 )
 
 
@@ -197,8 +204,12 @@ def run_target(name: str, recipe: dict, *, seed: int, device: str) -> dict:
     if recipe["augment"]:
         x_train, y_train = data.augment_with_shifts(x_train, y_train)
     order = recipe["order"]
-    loader = data.make_loader(x_train, y_train, order=order, batch_size=recipe["batch"], seed=seed)
-    test_loader = data.make_loader(x_test, y_test, order=order, batch_size=500, shuffle=False)
+    loader = data.make_loader(
+        x_train, y_train, order=order, batch_size=recipe["batch"], seed=seed
+    )
+    test_loader = data.make_loader(
+        x_test, y_test, order=order, batch_size=500, shuffle=False
+    )
     features = x_train.shape[2] if order == "rows" else 1
     torch.manual_seed(seed)
     model = SequenceClassifier(
@@ -208,12 +219,29 @@ def run_target(name: str, recipe: dict, *, seed: int, device: str) -> dict:
     if recipe["cell"] == "lstm":
         set_forget_bias(model, 1.0)
     start, start_cpu = time.perf_counter(), time.process_time()
-    hist = train.fit(model, loader, epochs=recipe["epochs"], lr=recipe["lr"], clip=1.0, device=device, seed=seed)
+    hist = train.fit(
+        model,
+        loader,
+        epochs=recipe["epochs"],
+        lr=recipe["lr"],
+        clip=1.0,
+        device=device,
+        seed=seed,
+    )
     if recipe.get("finetune"):
         train.fit(
-            model, loader, epochs=recipe["finetune"], lr=recipe["lr"] / 10, clip=1.0, device=device, seed=seed + 1
+            model,
+            loader,
+            epochs=recipe["finetune"],
+            lr=recipe["lr"] / 10,
+            clip=1.0,
+            device=device,
+            seed=seed + 1,
         )
-    train_s, train_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
+    train_s, train_cpu_s = (
+        time.perf_counter() - start,
+        time.process_time() - start_cpu,
+    )
     test = train.evaluate(model, test_loader, device=device)
     return dict(
         seed=seed,
@@ -237,7 +265,9 @@ def mean_sd(values) -> tuple[float, float]:
     mean = sum(values) / len(values)
     if len(values) == 1:
         return mean, 0.0
-    return mean, (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+    return mean, (
+        sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    ) ** 0.5
 
 
 def summarize(recipe: dict, runs: list[dict]) -> dict:
@@ -264,12 +294,16 @@ def summarize(recipe: dict, runs: list[dict]) -> dict:
     return result
 
 
-def run_comparison(seed: int, device: str, max_epochs: int = COMPARISON["max_epochs"]) -> dict:
+def run_comparison(
+    seed: int, device: str, max_epochs: int = COMPARISON["max_epochs"]
+) -> dict:
     """One seed of Chapter 4's RNN-versus-CNN comparison, as JSON-friendly numbers."""
     from rnntutor.classification.converge import compare_rnn_cnn
 
     settings = {k: v for k, v in COMPARISON.items() if k != "max_epochs"}
-    out = compare_rnn_cnn(seed=seed, device=device, max_epochs=max_epochs, **settings)
+    out = compare_rnn_cnn(
+        seed=seed, device=device, max_epochs=max_epochs, **settings
+    )
     return {
         name: dict(
             seed=seed,
@@ -294,7 +328,9 @@ def summarize_comparison(runs: list[dict]) -> dict:
         for t in per_seed[0]["test"]:
             mean, sd = mean_sd(r["test"][t] for r in per_seed)
             tests[t] = dict(mean=round(mean, 4), sd=round(sd, 4))
-        summary[name] = dict(params=per_seed[0]["params"], test=tests, runs=per_seed)
+        summary[name] = dict(
+            params=per_seed[0]["params"], test=tests, runs=per_seed
+        )
     return summary
 
 
@@ -315,19 +351,27 @@ def machine_record(device: str) -> dict:
         cpu_cores=os.cpu_count(),
         torch_threads=torch.get_num_threads(),
         torch=torch.__version__,
-        gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        gpu=torch.cuda.get_device_name(0)
+        if torch.cuda.is_available()
+        else None,
     )
 
 
 def print_table(results: dict) -> None:
     """The targets as a table of at most 79 columns."""
-    print(f"{'target':<32} {'T':>3} {'test acc (mean ± sd)':>20} {'goal':>5}  result")
+    print(
+        f"{'target':<32} {'T':>3} {'test acc (mean ± sd)':>20} {'goal':>5}  result"
+    )
     for name, r in results.items():
         goal = r["recipe"]["target"]
         goal_s = "—" if goal is None else f"{goal:.0%}"
         if r["status"] == "run":
-            acc = f"{r['test_accuracy_mean']:.2%} ± {r['test_accuracy_sd']:.2%}"
-            verdict = "no target" if goal is None else "met" if r["met"] else "BELOW"
+            acc = (
+                f"{r['test_accuracy_mean']:.2%} ± {r['test_accuracy_sd']:.2%}"
+            )
+            verdict = (
+                "no target" if goal is None else "met" if r["met"] else "BELOW"
+            )
             print(f"{name:<32} {r['T']:>3} {acc:>20} {goal_s:>5}  {verdict}")
         else:
             print(f"{name:<32} {'':>3} {'':>20} {goal_s:>5}  not run")
@@ -335,12 +379,37 @@ def print_table(results: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", nargs="*", choices=[*TARGETS, "comparison"], help="run only these")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one run per seed (default 0 1 2)")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=[*TARGETS, "comparison"],
+        help="run only these",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="one run per seed (default 0 1 2)",
+    )
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
-    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (same results)")
-    parser.add_argument("--full-mnist", action="store_true", help="run the full-MNIST CPU target if cached")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch.set_num_threads (default: torch's)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs in parallel processes (same results)",
+    )
+    parser.add_argument(
+        "--full-mnist",
+        action="store_true",
+        help="run the full-MNIST CPU target if cached",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if len(set(args.seeds)) < len(args.seeds):
@@ -349,14 +418,24 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     device = str(get_device(args.device))
     names = args.only if args.only is not None else [*TARGETS, "comparison"]
-    reasons = {n: why_not(TARGETS[n], args) for n in names if n != "comparison"}
+    reasons = {
+        n: why_not(TARGETS[n], args) for n in names if n != "comparison"
+    }
     tasks = [
-        ("comparison" if n == "comparison" else "target", n, s, device, args.threads)
+        (
+            "comparison" if n == "comparison" else "target",
+            n,
+            s,
+            device,
+            args.threads,
+        )
         for n in names
         if reasons.get(n) is None
         for s in args.seeds
     ]
-    tasks.sort(key=lambda t: (t[0] != "comparison", t[1] != "digits_pixels_lstm"))  # longest first
+    tasks.sort(
+        key=lambda t: (t[0] != "comparison", t[1] != "digits_pixels_lstm")
+    )  # longest first
     done: dict[tuple, dict] = {}
     if args.jobs > 1:
         import multiprocessing
@@ -373,11 +452,24 @@ def main(argv=None) -> int:
     for name in names:
         runs = [done[name, s] for s in args.seeds if (name, s) in done]
         if name == "comparison":
-            comparison = dict(settings=COMPARISON, seeds=args.seeds, **summarize_comparison(runs))
+            comparison = dict(
+                settings=COMPARISON,
+                seeds=args.seeds,
+                **summarize_comparison(runs),
+            )
             continue
         recipe = TARGETS[name]
-        res = dict(status=reasons[name]) if reasons[name] is not None else summarize(recipe, runs)
-        results[name] = {"recipe": {k: v for k, v in recipe.items() if k not in ("note", "anchor")}, **res}
+        res = (
+            dict(status=reasons[name])
+            if reasons[name] is not None
+            else summarize(recipe, runs)
+        )
+        results[name] = {
+            "recipe": {
+                k: v for k, v in recipe.items() if k not in ("note", "anchor")
+            },
+            **res,
+        }
         results[name]["note"] = recipe["note"]
         if "anchor" in recipe:
             results[name]["anchor"] = recipe["anchor"]
@@ -385,7 +477,13 @@ def main(argv=None) -> int:
     print_table(results)
     report = dict(
         script="scripts/eval_classification.py",
-        command="python " + " ".join(["scripts/eval_classification.py", *(argv if argv is not None else sys.argv[1:])]),
+        command="python "
+        + " ".join(
+            [
+                "scripts/eval_classification.py",
+                *(argv if argv is not None else sys.argv[1:]),
+            ]
+        ),
         date=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         machine=machine_record(device),
         seeds=args.seeds,
@@ -394,16 +492,24 @@ def main(argv=None) -> int:
     if comparison is not None:
         report["comparison"] = comparison
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if args.only is not None and args.out.exists():  # keep the other targets' latest results
+    if (
+        args.only is not None and args.out.exists()
+    ):  # keep the other targets' latest results
         old = json.loads(args.out.read_text())
         old_results = old.get("results", {})
         old_results.update(results)
         report["results"] = old_results
         if comparison is None and "comparison" in old:
             report["comparison"] = old["comparison"]
-        report["command"] = f"{report['command']} (and earlier: {old['command']})"
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+        report["command"] = (
+            f"{report['command']} (and earlier: {old['command']})"
+        )
+    args.out.write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    )
+    print(
+        f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+    )
     return 0
 
 

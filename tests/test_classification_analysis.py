@@ -29,7 +29,9 @@ def test_step_logits_equal_the_model_run_on_truncated_images(readout):
     model = _model(readout)
     steps = analysis.step_logits(model, IMAGES)  # (N, T, C)
     assert steps.shape == (7, 8, 10)
-    with torch.no_grad():  # oracle: feed only the first k rows to the model itself
+    with (
+        torch.no_grad()
+    ):  # oracle: feed only the first k rows to the model itself
         for k in (1, 3, 8):
             direct = model(torch.from_numpy(IMAGES[:, :k])).numpy()
             np.testing.assert_allclose(steps[:, k - 1], direct, atol=1e-5)
@@ -55,7 +57,9 @@ def test_accuracy_after_k_by_hand():
     scores = np.zeros((2, 3, 2))
     scores[0, :, 1] = [1, -1, 1]  # image 0 (label 1): right, wrong, right
     scores[1, :, 0] = [1, 1, -1]  # image 1 (label 0): right, right, wrong
-    np.testing.assert_allclose(analysis.accuracy_after_k(scores, np.array([1, 0])), [1.0, 0.5, 0.5])
+    np.testing.assert_allclose(
+        analysis.accuracy_after_k(scores, np.array([1, 0])), [1.0, 0.5, 0.5]
+    )
 
 
 def test_hidden_states_shape_and_last_step_is_h_T():
@@ -75,7 +79,9 @@ def test_pca_against_numpy_covariance_eigendecomposition():
     order = np.argsort(evals)[::-1]
     for k in range(2):
         assert abs(abs(comps[k] @ evecs[:, order[k]]) - 1) < 1e-8
-    np.testing.assert_allclose(explained, evals[order[:2]] / evals.sum(), rtol=1e-8)
+    np.testing.assert_allclose(
+        explained, evals[order[:2]] / evals.sum(), rtol=1e-8
+    )
     np.testing.assert_allclose(mean, x.mean(axis=0))
     with pytest.raises(ValueError, match="k must be"):
         analysis.pca(x, 6)
@@ -86,12 +92,16 @@ def test_confusion_matrix_per_class_and_errors():
     p = np.array([0, 1, 1, 1, 0, 2])
     cm = analysis.confusion_matrix(y, p, 3)
     np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 2, 0], [1, 0, 1]])
-    np.testing.assert_allclose(analysis.per_class_accuracy(cm), [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(
+        analysis.per_class_accuracy(cm), [0.5, 1.0, 0.5]
+    )
     with pytest.raises(ValueError, match="must be in 0..2"):
         analysis.confusion_matrix(y, p + 1, 3)
     probs = np.eye(3)[p] * 0.5 + 0.1
     probs[4, 0] = 0.9  # the most confident error
-    np.testing.assert_array_equal(analysis.most_confident_errors(probs, y, k=5), [4, 1])
+    np.testing.assert_array_equal(
+        analysis.most_confident_errors(probs, y, k=5), [4, 1]
+    )
 
 
 def test_set_forget_bias():

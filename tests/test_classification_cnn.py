@@ -18,7 +18,11 @@ from rnntutor.nn import SequenceClassifier
 def test_param_formula_matches_the_module(channels):
     # independent oracle: torch's own count of the module's parameters
     model = SmallCNN(channels, num_classes=10)
-    assert cnn_param_count(channels) == sum(p.numel() for p in model.parameters()) == count_parameters(model)
+    assert (
+        cnn_param_count(channels)
+        == sum(p.numel() for p in model.parameters())
+        == count_parameters(model)
+    )
 
 
 def test_match_channels_is_closest_to_an_lstm():
@@ -54,7 +58,9 @@ def test_global_pooling_makes_features_nearly_shift_invariant():
     cnn, lstm = SmallCNN(3), SequenceClassifier("lstm", 28, 8, 10)
     img = np.zeros((1, 28, 28), dtype=np.float32)
     img[0, 10:16, 9:14] = np.random.default_rng(0).random((6, 5))
-    moved = data.shift_images(img, 4, -4)  # a multiple of the total pooling stride 4
+    moved = data.shift_images(
+        img, 4, -4
+    )  # a multiple of the total pooling stride 4
     with torch.no_grad():
         f_cnn = [cnn.features(torch.from_numpy(a)) for a in (img, moved)]
         f_lstm = [lstm.features(torch.from_numpy(a)) for a in (img, moved)]
@@ -66,9 +72,15 @@ def test_global_pooling_makes_features_nearly_shift_invariant():
 def test_it_learns_on_the_rnn_loader():
     x, y = data.load_split("digits", "train")
     xt, yt = data.load_split("digits", "test")
-    loader = data.make_loader(x, y, order="rows", batch_size=32, seed=0)  # rows view = the image
+    loader = data.make_loader(
+        x, y, order="rows", batch_size=32, seed=0
+    )  # rows view = the image
     torch.manual_seed(0)
     model = SmallCNN(8)
     train.fit(model, loader, epochs=3, lr=1e-2, device="cpu", seed=0)
-    acc = train.evaluate(model, data.make_loader(xt, yt, order="rows", shuffle=False), device="cpu")["accuracy"]
+    acc = train.evaluate(
+        model,
+        data.make_loader(xt, yt, order="rows", shuffle=False),
+        device="cpu",
+    )["accuracy"]
     assert acc > 0.7  # 0.89 measured; chance is 0.1

@@ -27,7 +27,13 @@ IMAGES = np.random.default_rng(0).random((4, 8, 8)).astype(np.float32)
 
 
 def test_learning_curves_and_accuracy_after_k():
-    h = History(epoch=[1, 2], train_loss=[1.0, 0.5], train_acc=[0.5, 0.8], val_loss=[1, 1], val_acc=[0.4, 0.7])
+    h = History(
+        epoch=[1, 2],
+        train_loss=[1.0, 0.5],
+        train_acc=[0.5, 0.8],
+        val_loss=[1, 1],
+        val_acc=[0.4, 0.7],
+    )
     fig = plot.plot_learning_curves({"LSTM": h, "GRU": h})
     assert [line.get_label() for line in fig.axes[1].lines] == ["LSTM", "GRU"]
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [0.4, 0.7])
@@ -37,7 +43,9 @@ def test_learning_curves_and_accuracy_after_k():
 
 def test_trajectories_confusion_misclassified():
     proj = np.random.default_rng(1).normal(size=(3, 5, 2))
-    fig = cls_plots.plot_trajectories(proj, np.array([0, 1, 2]), explained=np.array([0.5, 0.2]))
+    fig = cls_plots.plot_trajectories(
+        proj, np.array([0, 1, 2]), explained=np.array([0.5, 0.2])
+    )
     assert "50%" in fig.axes[0].get_xlabel()
     cm = np.array([[3, 1], [0, 4]])
     fig = cls_plots.plot_confusion(cm)
@@ -45,7 +53,9 @@ def test_trajectories_confusion_misclassified():
     assert texts == ["3", "1", "4"]  # zero entries are not written
     probs = np.full((4, 10), 0.05)
     probs[:, 3] = 0.55
-    fig = cls_plots.plot_misclassified(IMAGES, np.array([1, 2, 3, 4]), probs, [0, 1])
+    fig = cls_plots.plot_misclassified(
+        IMAGES, np.array([1, 2, 3, 4]), probs, [0, 1]
+    )
     assert fig.axes[0].get_title().startswith("true 1\n3: 0.55")
 
 
@@ -58,7 +68,14 @@ def test_step_probabilities_and_labelling():
     canv = np.zeros((2, 4, 6), dtype=np.float32)
     labels = np.array([[10, 1, 1, 10, 10, 10], [10, 10, 2, 2, 10, 10]])
     fig = cls_plots.plot_labelling(canv, labels, labels, n=2)
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [".", "1", "1", ".", ".", "."]
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        ".",
+        "1",
+        "1",
+        ".",
+        ".",
+        ".",
+    ]
 
 
 def test_row_stepper_widget():
@@ -69,4 +86,6 @@ def test_row_stepper_widget():
     sliders = [c for c in w.children if isinstance(c, widgets.IntSlider)]
     assert [s.max for s in sliders] == [3, 8]
     with pytest.raises(ValueError, match="order='rows'"):
-        row_stepper(SequenceClassifier("lstm", 1, 4, 10, order="pixels"), IMAGES)
+        row_stepper(
+            SequenceClassifier("lstm", 1, 4, 10, order="pixels"), IMAGES
+        )

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("eval_classification", ROOT / "scripts" / "eval_classification.py")
+    spec = importlib.util.spec_from_file_location(
+        "eval_classification", ROOT / "scripts" / "eval_classification.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -22,7 +24,10 @@ def test_the_stored_record_has_three_seeds_and_means_that_match():
     record = results.load("classification")
     seeds = record["seeds"]
     assert len(seeds) >= 3 and len(set(seeds)) == len(seeds)
-    assert "--threads 1" in record["command"] and record["machine"]["torch_threads"] == 1
+    assert (
+        "--threads 1" in record["command"]
+        and record["machine"]["torch_threads"] == 1
+    )
     script = _script()
     ran = 0
     for name, r in record["results"].items():
@@ -47,6 +52,16 @@ def test_the_stored_record_has_three_seeds_and_means_that_match():
         assert [r["seed"] for r in runs] == seeds
         for t in converge.PERTURBATIONS:
             mean, sd = script.mean_sd(r["test"][t] for r in runs)
-            assert comparison[name]["test"][t]["mean"] == pytest.approx(mean, abs=1e-4)
-            assert comparison[name]["test"][t]["sd"] == pytest.approx(sd, abs=1e-4)
-        assert all(1 <= r["best_epoch"] <= r["epochs_run"] <= comparison["settings"]["max_epochs"] for r in runs)
+            assert comparison[name]["test"][t]["mean"] == pytest.approx(
+                mean, abs=1e-4
+            )
+            assert comparison[name]["test"][t]["sd"] == pytest.approx(
+                sd, abs=1e-4
+            )
+        assert all(
+            1
+            <= r["best_epoch"]
+            <= r["epochs_run"]
+            <= comparison["settings"]["max_epochs"]
+            for r in runs
+        )

@@ -44,7 +44,9 @@ __all__ = [
 
 def _check_model(model) -> nn.Module:
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     return model
 
 
@@ -59,7 +61,11 @@ def model_inputs(model: nn.Module, images) -> torch.Tensor:
     ref = next(_check_model(model).parameters())
     if hasattr(model, "images_to_sequence"):
         return model.images_to_sequence(images)
-    return torch.as_tensor(np.asarray(images, dtype=np.float32), dtype=ref.dtype, device=ref.device)
+    return torch.as_tensor(
+        np.asarray(images, dtype=np.float32),
+        dtype=ref.dtype,
+        device=ref.device,
+    )
 
 
 def softmax(logits, axis: int = -1) -> np.ndarray:
@@ -78,7 +84,10 @@ def _batched(model: nn.Module, images, fn, batch_size: int) -> np.ndarray:
     model.eval()
     try:
         parts = [
-            fn(model, model_inputs(model, images[k : k + batch_size])).float().cpu().numpy()
+            fn(model, model_inputs(model, images[k : k + batch_size]))
+            .float()
+            .cpu()
+            .numpy()
             for k in range(0, len(images), batch_size)
         ]
     finally:
@@ -86,14 +95,20 @@ def _batched(model: nn.Module, images, fn, batch_size: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def predict_proba(model: nn.Module, images, *, batch_size: int = 500) -> np.ndarray:
+def predict_proba(
+    model: nn.Module, images, *, batch_size: int = 500
+) -> np.ndarray:
     """Class probabilities ``softmax(model(x))`` for images ``(N, H, W)``: float64 ``(N, C)``."""
-    return softmax(_batched(_check_model(model), images, lambda m, x: m(x), batch_size))
+    return softmax(
+        _batched(_check_model(model), images, lambda m, x: m(x), batch_size)
+    )
 
 
 def _check_streaming(model: nn.Module) -> None:
     if not hasattr(model, "rnn") or not hasattr(model, "head"):
-        raise TypeError("model must be a rnntutor.nn.SequenceClassifier (with .rnn and .head)")
+        raise TypeError(
+            "model must be a rnntutor.nn.SequenceClassifier (with .rnn and .head)"
+        )
     if model.rnn.bidirectional:
         raise ValueError(
             "a bidirectional model has read the whole sequence before its first output (its backward "
@@ -102,15 +117,21 @@ def _check_streaming(model: nn.Module) -> None:
         )
 
 
-def hidden_states(model: nn.Module, images, *, batch_size: int = 500) -> np.ndarray:
+def hidden_states(
+    model: nn.Module, images, *, batch_size: int = 500
+) -> np.ndarray:
     """Top-layer hidden states ``h_1..h_T`` of a SequenceClassifier: ``(N, T, D*H)``."""
     _check_model(model)
     if not hasattr(model, "rnn"):
-        raise TypeError("model must be a rnntutor.nn.SequenceClassifier (with an .rnn layer)")
+        raise TypeError(
+            "model must be a rnntutor.nn.SequenceClassifier (with an .rnn layer)"
+        )
     return _batched(model, images, lambda m, x: m.rnn(x)[0], batch_size)
 
 
-def step_logits(model: nn.Module, images, *, batch_size: int = 500) -> np.ndarray:
+def step_logits(
+    model: nn.Module, images, *, batch_size: int = 500
+) -> np.ndarray:
     """Logits after each step ``k = 1..T`` of a unidirectional SequenceClassifier: ``(N, T, C)``.
 
     After ``k`` steps the model has seen only ``x_1..x_k``. Its read-out would be
@@ -124,14 +145,18 @@ def step_logits(model: nn.Module, images, *, batch_size: int = 500) -> np.ndarra
     def fn(m, x):
         out = m.rnn(x)[0]  # (B, T, H)
         if m.readout == "mean":
-            steps = torch.arange(1, out.shape[1] + 1, device=out.device, dtype=out.dtype)
+            steps = torch.arange(
+                1, out.shape[1] + 1, device=out.device, dtype=out.dtype
+            )
             out = out.cumsum(dim=1) / steps[None, :, None]  # running mean s_k
         return m.head(out)  # (B, T, C)
 
     return _batched(model, images, fn, batch_size)
 
 
-def step_probabilities(model: nn.Module, images, *, batch_size: int = 500) -> np.ndarray:
+def step_probabilities(
+    model: nn.Module, images, *, batch_size: int = 500
+) -> np.ndarray:
     """``softmax`` of :func:`step_logits`: class probabilities after each step, ``(N, T, C)``."""
     return softmax(step_logits(model, images, batch_size=batch_size))
 
@@ -142,9 +167,17 @@ def accuracy_after_k(step_scores, labels) -> np.ndarray:
     ``step_scores`` are logits or probabilities ``(N, T, C)`` (e.g. :func:`step_logits`),
     ``labels`` int ``(N,)``. Returns float64 ``(T,)``; ``acc[-1]`` is the ordinary accuracy.
     """
-    scores = check_array(step_scores, "step_scores", shape=("N", "T", "C"), dtypes=("f",))
-    labels = check_array(labels, "labels", shape=(scores.shape[0],), dtypes=("i", "u"))
-    return (scores.argmax(axis=2) == labels[:, None]).mean(axis=0).astype(np.float64)
+    scores = check_array(
+        step_scores, "step_scores", shape=("N", "T", "C"), dtypes=("f",)
+    )
+    labels = check_array(
+        labels, "labels", shape=(scores.shape[0],), dtypes=("i", "u")
+    )
+    return (
+        (scores.argmax(axis=2) == labels[:, None])
+        .mean(axis=0)
+        .astype(np.float64)
+    )
 
 
 def pca(x, k: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,8 +188,14 @@ def pca(x, k: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     sign of each component is fixed so that its largest entry is positive.
     """
     x = check_array(x, "x", shape=("M", "D"), dtypes=("f",)).astype(np.float64)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= min(x.shape):
-        raise ValueError(f"k must be an int between 1 and min(M, D) = {min(x.shape)}, got {k!r}")
+    if (
+        isinstance(k, bool)
+        or not isinstance(k, int)
+        or not 1 <= k <= min(x.shape)
+    ):
+        raise ValueError(
+            f"k must be an int between 1 and min(M, D) = {min(x.shape)}, got {k!r}"
+        )
     mean = x.mean(axis=0)
     _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
     comps = vt[:k]
@@ -166,17 +205,26 @@ def pca(x, k: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return comps, mean, var[:k] / var.sum()
 
 
-def confusion_matrix(labels, predictions, num_classes: int | None = None) -> np.ndarray:
+def confusion_matrix(
+    labels, predictions, num_classes: int | None = None
+) -> np.ndarray:
     """Counts ``cm[i, j]`` of images of true class ``i`` predicted as ``j``: int64 ``(C, C)``."""
     labels = check_array(labels, "labels", shape=("N",), dtypes=("i", "u"))
-    predictions = check_array(predictions, "predictions", shape=(labels.shape[0],), dtypes=("i", "u"))
+    predictions = check_array(
+        predictions, "predictions", shape=(labels.shape[0],), dtypes=("i", "u")
+    )
     if num_classes is None:
-        num_classes = int(max(labels.max(initial=0), predictions.max(initial=0))) + 1
+        num_classes = (
+            int(max(labels.max(initial=0), predictions.max(initial=0))) + 1
+        )
     if (
         min(labels.min(initial=0), predictions.min(initial=0)) < 0
-        or max(labels.max(initial=0), predictions.max(initial=0)) >= num_classes
+        or max(labels.max(initial=0), predictions.max(initial=0))
+        >= num_classes
     ):
-        raise ValueError(f"labels and predictions must be in 0..{num_classes - 1}")
+        raise ValueError(
+            f"labels and predictions must be in 0..{num_classes - 1}"
+        )
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(cm, (labels, predictions), 1)
     return cm
@@ -187,13 +235,17 @@ def per_class_accuracy(cm) -> np.ndarray:
     cm = check_array(cm, "cm", shape=("C", "C"), dtypes=("i", "u"))
     totals = cm.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, np.diag(cm) / np.maximum(totals, 1), np.nan)
+        return np.where(
+            totals > 0, np.diag(cm) / np.maximum(totals, 1), np.nan
+        )
 
 
 def most_confident_errors(probs, labels, k: int = 8) -> np.ndarray:
     """Indices of up to ``k`` misclassified images, most confident wrong prediction first."""
     probs = check_array(probs, "probs", shape=("N", "C"), dtypes=("f",))
-    labels = check_array(labels, "labels", shape=(probs.shape[0],), dtypes=("i", "u"))
+    labels = check_array(
+        labels, "labels", shape=(probs.shape[0],), dtypes=("i", "u")
+    )
     pred = probs.argmax(axis=1)
     wrong = np.flatnonzero(pred != labels)
     order = np.argsort(-probs[wrong, pred[wrong]], kind="stable")

@@ -31,17 +31,24 @@ __all__ = ["SmallCNN", "cnn_param_count", "count_parameters", "match_channels"]
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable numbers in ``model`` (``sum(p.numel())`` over parameters)."""
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
 def cnn_param_count(channels: int, num_classes: int = 10) -> int:
     """Parameters of ``SmallCNN(channels, num_classes)``: ``54 C^2 + (14 + 2K) C + K``."""
-    c, k = _check_pos("channels", channels), _check_pos("num_classes", num_classes)
+    c, k = (
+        _check_pos("channels", channels),
+        _check_pos("num_classes", num_classes),
+    )
     return 54 * c * c + (14 + 2 * k) * c + k
 
 
-def match_channels(target: int, num_classes: int = 10, *, max_channels: int = 1024) -> int:
+def match_channels(
+    target: int, num_classes: int = 10, *, max_channels: int = 1024
+) -> int:
     """The ``C`` for which ``SmallCNN(C)`` has the parameter count closest to ``target``.
 
     Ties go to the smaller network. Raises ``ValueError`` for a target below the
@@ -52,7 +59,10 @@ def match_channels(target: int, num_classes: int = 10, *, max_channels: int = 10
         raise ValueError(
             f"target {target} is below the smallest SmallCNN ({cnn_param_count(1, num_classes)} parameters)"
         )
-    best = min(range(1, max_channels + 1), key=lambda c: (abs(cnn_param_count(c, num_classes) - target), c))
+    best = min(
+        range(1, max_channels + 1),
+        key=lambda c: (abs(cnn_param_count(c, num_classes) - target), c),
+    )
     return best
 
 
@@ -82,9 +92,14 @@ class SmallCNN(nn.Module):
     def features(self, x: Tensor) -> Tensor:
         """The pooled feature vector ``s``: ``x (B, H, W) -> (B, 2C)``."""
         if not isinstance(x, Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+            raise TypeError(
+                f"x must be a torch.Tensor, got {type(x).__name__}"
+            )
         if x.dim() != 3 or min(x.shape[1:]) < 4:
-            raise ValueError(f"x must have shape (B, H, W) with H, W >= 4 (a batch of images), got {tuple(x.shape)}")
+            raise ValueError(
+                "x must have shape (B, H, W) with H, W >= 4 (a batch of "
+                f"images), got {tuple(x.shape)}"
+            )
         a = x.unsqueeze(1)  # (B, 1, H, W)
         a = torch.max_pool2d(torch.relu(self.conv1(a)), 2)  # (B, C, H/2, W/2)
         a = torch.max_pool2d(torch.relu(self.conv2(a)), 2)  # (B, 2C, H/4, W/4)

@@ -26,10 +26,20 @@ import torch
 from torch import nn
 
 from rnntutor import data, get_device, seed_everything, train
-from rnntutor.classification.cnn import SmallCNN, count_parameters, match_channels
+from rnntutor.classification.cnn import (
+    SmallCNN,
+    count_parameters,
+    match_channels,
+)
 from rnntutor.nn import SequenceClassifier, set_forget_bias
 
-__all__ = ["PERTURBATIONS", "compare_rnn_cnn", "fit_best", "perturbed_test_sets", "split_validation"]
+__all__ = [
+    "PERTURBATIONS",
+    "compare_rnn_cnn",
+    "fit_best",
+    "perturbed_test_sets",
+    "split_validation",
+]
 
 PERTURBATIONS = ("original", "right 3", "down 3", "permuted")
 """The test sets of the comparison: as they are, shifted 3 pixels right, shifted 3
@@ -37,7 +47,11 @@ pixels down, and with the pixels in a fixed random order (seed 0)."""
 
 
 def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < 1
+    ):
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
 
@@ -78,7 +92,9 @@ def fit_best(
     model ends with the weights of ``e*``.
     """
     if val_loader is None:
-        raise ValueError("fit_best needs a val_loader (held out from the training images)")
+        raise ValueError(
+            "fit_best needs a val_loader (held out from the training images)"
+        )
     max_epochs = _positive_int("max_epochs", max_epochs)
     patience = _positive_int("patience", patience)
     if isinstance(decays, bool) or not isinstance(decays, int) or decays < 0:
@@ -90,24 +106,36 @@ def fit_best(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = train.History()
     lrs: list[float] = []
-    best_acc, best_epoch, best_state, waited, decays_left = -1.0, 0, None, 0, decays
+    best_acc, best_epoch, best_state, waited, decays_left = (
+        -1.0,
+        0,
+        None,
+        0,
+        decays,
+    )
     for epoch in range(1, max_epochs + 1):
         step = train.fit(
             model, train_loader, epochs=1, lr=lr, optimizer=opt, clip=clip,
             val_loader=val_loader, seed=seed * 1000 + epoch, device=dev,
         )  # fmt: skip
         for key, values in step.as_dict().items():
-            getattr(history, key).append(epoch if key == "epoch" else values[0])
+            getattr(history, key).append(
+                epoch if key == "epoch" else values[0]
+            )
         lrs.append(opt.param_groups[0]["lr"])
         acc = step.val_acc[0]
         if acc > best_acc:
             best_acc, best_epoch, waited = acc, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = {
+                k: v.detach().clone() for k, v in model.state_dict().items()
+            }
             continue
         waited += 1
         if waited < patience:
             continue
-        model.load_state_dict(best_state)  # go on (or stop) from the best epoch
+        model.load_state_dict(
+            best_state
+        )  # go on (or stop) from the best epoch
         if decays_left == 0:
             break
         decays_left, waited = decays_left - 1, 0
@@ -159,11 +187,19 @@ def compare_rnn_cnn(
     if n_train is not None:
         n_train = _positive_int("n_train", n_train)
         x_train, y_train = x_train[:n_train], y_train[:n_train]
-    x_fit, y_fit, x_val, y_val = split_validation(x_train, y_train, val_fraction, seed=seed)
-    train_loader = data.make_loader(x_fit, y_fit, order="rows", batch_size=batch_size, seed=seed)
-    val_loader = data.make_loader(x_val, y_val, order="rows", batch_size=500, shuffle=False)
+    x_fit, y_fit, x_val, y_val = split_validation(
+        x_train, y_train, val_fraction, seed=seed
+    )
+    train_loader = data.make_loader(
+        x_fit, y_fit, order="rows", batch_size=batch_size, seed=seed
+    )
+    val_loader = data.make_loader(
+        x_val, y_val, order="rows", batch_size=500, shuffle=False
+    )
     tests = {
-        name: data.make_loader(images, y_test, order="rows", batch_size=500, shuffle=False)
+        name: data.make_loader(
+            images, y_test, order="rows", batch_size=500, shuffle=False
+        )
         for name, images in perturbed_test_sets(x_test).items()
     }
     seed_everything(seed)
@@ -178,7 +214,10 @@ def compare_rnn_cnn(
             model, train_loader, val_loader, lr=lr, max_epochs=max_epochs, patience=patience,
             decays=decays, seed=seed, device=device,
         )  # fmt: skip
-        test = {t: train.evaluate(model, loader, device=device)["accuracy"] for t, loader in tests.items()}
+        test = {
+            t: train.evaluate(model, loader, device=device)["accuracy"]
+            for t, loader in tests.items()
+        }
         out[name] = dict(
             params=count_parameters(model),
             best_epoch=hist.best_epoch,

@@ -22,19 +22,33 @@ def row_stepper(model, images, labels=None) -> widgets.interactive:
     from rnntutor.classification.analysis import step_probabilities
     from rnntutor.classification.plots import plot_step_probabilities
 
-    images = check_array(images, "images", shape=("N", "H", "W"), dtypes=("f",))
+    images = check_array(
+        images, "images", shape=("N", "H", "W"), dtypes=("f",)
+    )
     n, height, _ = images.shape
     if labels is not None:
         labels = check_array(labels, "labels", shape=(n,), dtypes=("i", "u"))
     if getattr(model, "config", {}).get("order") != "rows":
-        raise ValueError("row_stepper needs a SequenceClassifier with order='rows'")
+        raise ValueError(
+            "row_stepper needs a SequenceClassifier with order='rows'"
+        )
     probs = step_probabilities(model, images)  # (N, T, C)
-    index = widgets.IntSlider(value=0, min=0, max=n - 1, description="digit", continuous_update=False)
-    rows = widgets.IntSlider(value=height // 2, min=1, max=height, description="rows k", continuous_update=False)
+    index = widgets.IntSlider(
+        value=0, min=0, max=n - 1, description="digit", continuous_update=False
+    )
+    rows = widgets.IntSlider(
+        value=height // 2,
+        min=1,
+        max=height,
+        description="rows k",
+        continuous_update=False,
+    )
 
     def show(index: int, k: int) -> None:
         label = None if labels is None else int(labels[index])
-        fig = plot_step_probabilities(images[index], probs[index], k, label=label)
+        fig = plot_step_probabilities(
+            images[index], probs[index], k, label=label
+        )
         display(fig)
         plt.close(fig)
 

