@@ -100,3 +100,22 @@ def test_the_hidden_solution_passes_its_checker(
         )
     text = out.getvalue()
     assert "✅" in text and "❌" not in text, text
+
+
+def test_intro_states_the_number_of_checked_exercises():
+    import json
+    import re
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    count = sum(
+        "exercise" in cell.get("metadata", {}).get("tags", [])
+        for path in book.glob("*.ipynb")
+        for cell in json.loads(path.read_text())["cells"]
+    )
+    intro = (book / "intro.md").read_text()
+    stated = re.search(r"at least five per chapter and (\d+) in all", intro)
+    assert stated, "intro.md no longer states the number of coding exercises"
+    assert int(stated.group(1)) == count, (
+        f"intro.md says {stated.group(1)} coding exercises, the chapters have "
+        f"{count} cells tagged 'exercise'"
+    )
