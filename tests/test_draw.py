@@ -286,9 +286,11 @@ def test_attention_starts_with_overlapping_filters():
     model = DRAW((28, 28), read_n=2, write_n=5)
     for layer, N in ((model.to_read_att, 2), (model.to_write_att, 5)):
         delta0 = 27 / (N - 1)
-        assert float(layer.bias[2]) == pytest.approx(2 * math.log(delta0 / 2))
+        assert float(layer.bias[2].detach()) == pytest.approx(
+            2 * math.log(delta0 / 2)
+        )
     sigma2 = (27 / 4 / 2) ** 2
-    assert float(model.to_write_att.bias[4]) == pytest.approx(
+    assert float(model.to_write_att.bias[4].detach()) == pytest.approx(
         -math.log(2 * math.pi * sigma2)
     )
     # a constant patch of 1 reaches the middle of the canvas at about 1
