@@ -30,9 +30,7 @@ total_start=$SECONDS
 step "set up .venv"                    bash scripts/setup_env.sh
 step "ruff"                            bash -c ".venv/bin/ruff check . && .venv/bin/ruff format --check ."
 step "pytest tests/"                   .venv/bin/python -m pytest tests -q --junitxml=_build/junit/tests.xml
-# two notebooks at a time (pytest-xdist; --dist loadfile keeps each notebook's cells in
-# order on one kernel): the chapters' training cells mostly use one thread each
-step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -q -n 2 --dist loadfile \
+step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -q \
                                          --nbval-sanitize-with book/nbval_sanitize.cfg --nbval-cell-timeout=300 --junitxml=_build/junit/nbval.xml
 step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_book.sh
 step "install chromium if missing"     ensure_chromium
