@@ -4,7 +4,8 @@ Usage: python scripts/browser_check.py [_build/html]
 
 Each page is loaded from file:// (as a reader who downloaded the site would) with
 every non-local request blocked. The check fails if, on any page:
-  - raw TeX is left in the text (MathJax did not typeset an equation);
+  - raw TeX is left in the text (MathJax did not typeset an equation), or raw MyST
+    markup (a directive or role that was not parsed);
   - an image did not load;
   - a widget area is empty;
   - a local resource failed to load, a request left the machine, or a script error occurred;
@@ -14,6 +15,14 @@ every non-local request blocked. The check fails if, on any page:
     does not fit and the widths;
   - printed (print media, A4 paper width), a code or output block is wider than its box
     or than the page, so that its end would be cut off on paper.
+The Chinese edition (<build>/zh_CN/, from the translation catalogs) is checked
+page by page in the same way, and beside its English twin:
+  - every page links to the same page in the other language, and that page exists;
+  - a Chinese page is marked lang="zh-CN", is in Chinese, shows no stray ``**`` (bold
+    markup that did not render next to Chinese text), and has as many equations as
+    the English page (a ``$`` lost in translation would show as text);
+  - the site's search finds pages for an English and a Chinese query (the Chinese
+    index is built with jieba).
 A full-page screenshot of each page is saved under <build>/../screenshots/.
 """
 
@@ -41,6 +50,8 @@ REDIRECT = re.compile(
     r'http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE
 )
 RAW_TEX = re.compile(r"\\begin\{|\\end\{|\\frac\{|\\mathbf\{|\$\$")
+# MyST markup that was not parsed (e.g. a directive that does not start its own line)
+RAW_MYST = re.compile(r":::\{|```\{|\{(?:cite|ref|numref|doc|eq)\}`")
 
 # Text of the page without code, scripts and typeset math: where raw TeX must not appear.
 PROSE_TEXT_JS = """() => {
@@ -69,6 +80,91 @@ WIDGETS_JS = """() => {
   });
   return {total: views.length, empty: empty.length};
 }"""
+
+
+# The page's language, its link to the other language, and (for a translated page) the
+# signs of markup broken by the translation: stray bold markers and missing Chinese text.
+LANGUAGE_JS = """() => {
+  const link = document.querySelector('.rnntutor-language-switch a');
+  const root = (document.querySelector('article.bd-article') || document.body).cloneNode(true);
+  root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea, .cell_output')
+    .forEach(e => e.remove());
+  const text = root.innerText;
+  return {lang: document.documentElement.lang, switch: link ? link.getAttribute('href') : null,
+          stray_bold: (text.match(/\\*\\*/g) || []).length,
+          han: (text.match(/[\\u4e00-\\u9fff]/g) || []).length};
+}"""
+
+# Sphinx's search page, run with a query: the number of results once it has finished.
+SEARCH_JS = """() => {
+  const summary = document.querySelector('#search-results .search-summary, #search-results p');
+  const items = document.querySelectorAll('#search-results ul.search li');
+  return {done: !!summary && !document.querySelector('#search-progress:not(:empty)'),
+          results: items.length};
+}"""
+SEARCHES = {"": "forget gate", "zh_CN/": "遗忘门"}
+
+
+def check_search(browser, build: Path) -> list[str]:
+    """Search each language's site for a term of the glossary; it must find pages."""
+    failures = []
+    for prefix, query in SEARCHES.items():
+        page = browser.new_page()
+        url = (build / prefix / "search.html").as_uri() + "?q=" + query
+        page.goto(url, wait_until="load")
+        result = {"results": 0}
+        for _ in range(60):
+            result = page.evaluate(SEARCH_JS)
+            if result["done"] and result["results"]:
+                break
+            page.wait_for_timeout(500)
+        status = "ok" if result["results"] else "FAIL"
+        print(
+            f"{status:4} {prefix}search.html?q={query}: {result['results']} results"
+        )
+        if not result["results"]:
+            failures.append(f"{prefix}search.html: no results for {query!r}")
+        page.close()
+    return failures
+
+
+def compare_languages(build: Path, seen: dict) -> list[str]:
+    """Each page links to its twin in the other language; a translation keeps the math."""
+    failures = []
+    for name, info in seen.items():
+        if info["switch"] is None:
+            if (
+                "book/" in name
+            ):  # the chapters and pages; not search or the index
+                failures.append(f"{name}: no link to the other language")
+            continue
+        twin = (build / name).parent / info["switch"]
+        if not twin.exists():
+            failures.append(
+                f"{name}: language link {info['switch']} is missing"
+            )
+        if not name.startswith("zh_CN/"):
+            continue
+        english = seen.get(name.removeprefix("zh_CN/"))
+        if info["lang"] != "zh-CN":
+            failures.append(f"{name}: <html lang={info['lang']!r}>, not zh-CN")
+        if info["stray_bold"]:
+            failures.append(
+                f"{name}: {info['stray_bold']} stray ** in the text"
+            )
+        if english and info["math"] != english["math"]:
+            failures.append(
+                f"{name}: {info['math']} equations, the English page has {english['math']}"
+            )
+        if english and english["words"] > 200 and info["han"] < 100:
+            failures.append(f"{name}: only {info['han']} Chinese characters")
+    print(
+        f"languages: {len(seen)} pages compared with their twins, "
+        f"{len(failures)} problems"
+    )
+    for failure in failures:
+        print(f"       {failure}")
+    return failures
 
 
 # On screen at desktop width, every code or output block of the page content (code cells'
@@ -163,6 +259,7 @@ def check_site(build: Path) -> int:
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     failures: list[str] = []
+    seen: dict[str, dict] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
@@ -233,10 +330,16 @@ def check_site(build: Path) -> int:
                 "() => Array.from(document.images).every(i => i.complete)",
                 timeout=20000,
             )
-            raw = RAW_TEX.findall(page.evaluate(PROSE_TEXT_JS))
+            prose_text = page.evaluate(PROSE_TEXT_JS)
+            raw = RAW_TEX.findall(prose_text)
             if raw:
                 problems.append(
                     f"raw TeX left in the text: {sorted(set(raw))}"
+                )
+            raw = RAW_MYST.findall(prose_text)
+            if raw:
+                problems.append(
+                    f"raw MyST markup left in the text: {sorted(set(raw))}"
                 )
             if math["typeset"] < math["total"]:
                 problems.append(
@@ -264,6 +367,16 @@ def check_site(build: Path) -> int:
                     f"in a {block['client']} px box; {block['fit']} characters fit, this line has "
                     f"{block['chars']}): {block['line']!r}"
                 )
+            language = page.evaluate(LANGUAGE_JS)
+            seen[name] = {
+                **language,
+                "math": math["total"],
+                "words": len(prose_text.split()),
+            }
+            if language["stray_bold"] and not name.startswith("zh_CN/"):
+                problems.append(
+                    f"{language['stray_bold']} stray ** in the text"
+                )
             printed, clipped_without = check_print(page)
             if printed["clipped"]:
                 problems.append(
@@ -282,6 +395,9 @@ def check_site(build: Path) -> int:
                 print(f"       {problem}")
                 failures.append(f"{name}: {problem}")
             context.close()
+        if (build / "zh_CN").is_dir():
+            failures += compare_languages(build, seen)
+            failures += check_search(browser, build)
         browser.close()
     print(
         f"browser check: {len(html_pages) - len({f.split(':')[0] for f in failures})} passed, "

@@ -24,8 +24,22 @@ find assets/node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -type f 
 cp assets/node_modules/requirejs/require.js book/_vendor/requirejs/
 
 builder="${RNNTUTOR_BUILDER:-html}"
-echo "==> building the book with the $builder builder (warnings are errors)"
-rm -rf "_build/$builder" _build/.doctrees
-.venv/bin/jupyter-book build . --builder "$builder" -W -n --keep-going --quiet
+rm -rf "_build/$builder" _build/.doctrees _build/zh_CN
+if [ "$builder" = html ]; then
+  # The English site and the Chinese one (from locale/zh_CN), in two processes at once.
+  echo "==> building the English and the Chinese site (warnings are errors)"
+  .venv/bin/python scripts/build_site.py html & english=$!
+  .venv/bin/python scripts/build_site.py zh_CN 2> >(grep -v -e "^Building prefix dict" \
+    -e "^Dumping model" -e "^Loading model" -e "^Prefix dict has been built" >&2) & chinese=$!
+  status=0
+  wait $english || status=$?
+  wait $chinese || status=$?
+  [ $status = 0 ] || { echo "the book build failed" >&2; exit $status; }
+else
+  echo "==> building the book with the $builder builder (warnings are errors)"
+  .venv/bin/python scripts/build_site.py "$builder"
+fi
 echo
 echo "Book built. Open it in a browser: file://$(pwd)/_build/$builder/index.html"
+[ "$builder" = html ] && echo "The Chinese edition (中文版): file://$(pwd)/_build/html/zh_CN/index.html"
+exit 0
