@@ -87,12 +87,14 @@ WIDGETS_JS = """() => {
 LANGUAGE_JS = """() => {
   const link = document.querySelector('.rnntutor-language-switch a');
   const root = (document.querySelector('article.bd-article') || document.body).cloneNode(true);
-  root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea, .cell_output')
-    .forEach(e => e.remove());
+  // the bibliography is the same in both languages: leave it out
+  root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea, .cell_output, '
+    + '.bibliography, .citation').forEach(e => e.remove());
   const text = root.innerText;
   return {lang: document.documentElement.lang, switch: link ? link.getAttribute('href') : null,
           stray_bold: (text.match(/\\*\\*/g) || []).length,
-          han: (text.match(/[\\u4e00-\\u9fff]/g) || []).length};
+          han: (text.match(/[\\u4e00-\\u9fff]/g) || []).length,
+          words: (text.match(/[A-Za-z]{2,}/g) || []).length};
 }"""
 
 # Sphinx's search page, run with a query: the number of results once it has finished.
@@ -371,7 +373,6 @@ def check_site(build: Path) -> int:
             seen[name] = {
                 **language,
                 "math": math["total"],
-                "words": len(prose_text.split()),
             }
             if language["stray_bold"] and not name.startswith("zh_CN/"):
                 problems.append(

@@ -29,8 +29,14 @@ ensure_chromium() {  # Debian's chromium; fonts for the ✅/❌ of the checkers 
 total_start=$SECONDS
 step "set up .venv"                    bash scripts/setup_env.sh
 step "ruff"                            bash -c ".venv/bin/ruff check . && .venv/bin/ruff format --check ."
-step "pytest tests/"                   .venv/bin/python -m pytest tests -q --junitxml=_build/junit/tests.xml
-step "nbval on book/"                  .venv/bin/python -m pytest --nbval book -q \
+# Two test processes at a time (pytest-xdist; --dist loadfile keeps a file's tests, and a
+# notebook's cells in order on one kernel, together), each with one thread for torch
+# (OMP_NUM_THREADS=1, inherited by the notebooks' kernels), so that two of them do not
+# oversubscribe two cores. The compared outputs do not depend on the thread count.
+one_thread=(env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
+step "pytest tests/"                   "${one_thread[@]}" .venv/bin/python -m pytest tests -q -n 2 --dist loadfile \
+                                         --junitxml=_build/junit/tests.xml
+step "nbval on book/"                  "${one_thread[@]}" .venv/bin/python -m pytest --nbval book -q -n 2 --dist loadfile \
                                          --nbval-sanitize-with book/nbval_sanitize.cfg --nbval-cell-timeout=300 --junitxml=_build/junit/nbval.xml
 step "build the book (-W)"             env RNNTUTOR_SKIP_SETUP=1 bash scripts/build_book.sh
 step "install chromium if missing"     ensure_chromium

@@ -18,7 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
-from translation_check import markup_tokens, prose, read_catalog  # noqa: E402
+from translation_check import (  # noqa: E402
+    GLOSSARY_PAGE,
+    glossary,
+    markup_tokens,
+    prose,
+    read_catalog,
+)
 
 LOCALE = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
 CATALOGS = sorted(LOCALE.rglob("*.po"))
@@ -29,24 +35,7 @@ DOCUMENTS = sorted(
 )
 
 
-def glossary() -> list[tuple[str, str]]:
-    """``(English term, Chinese term)`` pairs from the glossary table in faq.md."""
-    text = (ROOT / "book" / "faq.md").read_text()
-    table = text.split("## Glossary", 1)[1].split("\n\n")[2]
-    pairs = []
-    for row in table.splitlines()[2:]:
-        english, chinese = (c.strip() for c in row.strip("|").split("|")[:2])
-        english = re.sub(r"\s*\([^)]*\)", "", english)
-        chinese = re.sub(r"\s*\([^)]*\)", "", chinese)
-        pairs += zip(
-            [e.strip() for e in english.split(";")],
-            [c.strip() for c in chinese.split("；")],
-            strict=True,
-        )
-    return pairs
-
-
-GLOSSARY = glossary()
+GLOSSARY = glossary(ROOT / GLOSSARY_PAGE)
 # Phrases where a glossary word has another established Chinese term.
 # (Statistical bias is 偏差, "biases a classifier towards" is 使……偏向.)
 OTHER_SENSES = {

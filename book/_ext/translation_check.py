@@ -15,7 +15,8 @@ dot, "1\\. 测量的内容" (``tests/test_translations.py`` checks this).
 The functions below are also used by ``tests/test_translations.py``:
 :func:`markup_tokens` lists what a translation must carry over unchanged (code,
 math, the targets of roles such as ``{cite}`` and ``{ref}``, link URLs, bold
-markers), and :func:`read_catalog` reads a catalog.
+markers), :func:`read_catalog` reads a catalog and :func:`glossary` the glossary.
+The glossary's Chinese terms are also taught to the Chinese search as words.
 """
 
 from __future__ import annotations
@@ -77,6 +78,30 @@ def prose(text: str) -> str:
     return LINK_URL.sub("] ", text)
 
 
+GLOSSARY_PAGE = "book/faq.md"
+
+
+def glossary(page) -> list[tuple[str, str]]:
+    """``(English term, Chinese term)`` pairs of the glossary table on ``page``.
+
+    Rows are ``| English | 中文 | Where |``; a cell may hold several terms separated by
+    ";" (English) and "；" (Chinese), and notes in brackets, which are dropped.
+    """
+    text = Path(page).read_text(encoding="utf-8")
+    table = text.split("## Glossary", 1)[1].split("\n\n")[2]
+    pairs = []
+    for row in table.splitlines()[2:]:
+        english, chinese = (c.strip() for c in row.strip("|").split("|")[:2])
+        english = re.sub(r"\s*\([^)]*\)", "", english)
+        chinese = re.sub(r"\s*\([^)]*\)", "", chinese)
+        pairs += zip(
+            [e.strip() for e in english.split(";")],
+            [c.strip() for c in chinese.split("；")],
+            strict=True,
+        )
+    return pairs
+
+
 def read_catalog(path) -> dict[str, tuple[str, bool]]:
     """``{msgid: (msgstr, fuzzy)}`` of a ``.po`` file (the header left out)."""
     from babel.messages.pofile import read_po
@@ -136,6 +161,31 @@ def _check_page(app, doctree) -> None:
         )
 
 
+def _search_dictionary(app, config) -> None:
+    """Teach the Chinese search the glossary's terms as words.
+
+    Sphinx segments Chinese text for its search index with jieba, which splits
+    遗忘门 into 遗忘 + 门, so a reader searching for the term found nothing. The
+    glossary's Chinese terms go into a jieba user dictionary (Sphinx's
+    ``html_search_options["dict"]``); jieba's search mode still indexes their parts.
+    """
+    if not str(config.language or "en").startswith("zh"):
+        return
+    terms = sorted(
+        {zh for _, zh in glossary(Path(app.srcdir) / GLOSSARY_PAGE)}
+    )
+    path = Path(app.doctreedir) / "search_glossary.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(f"{t} 100000 n\n" for t in terms), encoding="utf-8"
+    )
+    config.html_search_options = {
+        **(config.html_search_options or {}),
+        "dict": str(path),
+    }
+
+
 def setup(app):
+    app.connect("config-inited", _search_dictionary)
     app.connect("doctree-read", _check_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
