@@ -161,6 +161,18 @@ def _check_page(app, doctree) -> None:
         )
 
 
+def _translate_title(app, config) -> None:
+    """The site's title (``html_title``, from ``_config.yml``) in the page language."""
+    if (config.language or "en") == "en":
+        return
+    folder = Path(app.srcdir) / config.locale_dirs[0] / config.language
+    for path in sorted(folder.rglob("*.po")):
+        msgstr, fuzzy = read_catalog(path).get(config.html_title, ("", True))
+        if msgstr and not fuzzy:
+            config.html_title = msgstr
+            return
+
+
 def _search_dictionary(app, config) -> None:
     """Teach the Chinese search the glossary's terms as words.
 
@@ -186,6 +198,7 @@ def _search_dictionary(app, config) -> None:
 
 
 def setup(app):
+    app.connect("config-inited", _translate_title)
     app.connect("config-inited", _search_dictionary)
     app.connect("doctree-read", _check_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
