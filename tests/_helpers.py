@@ -1,6 +1,12 @@
 """Helpers shared by several test files (pytest puts this folder on ``sys.path``)."""
 
+import importlib.util
+from pathlib import Path
+
 import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository root."""
 
 
 def randomize_weights(model, seed=0, scale=0.5):
@@ -13,3 +19,13 @@ def randomize_weights(model, seed=0, scale=0.5):
         for p in model.parameters():
             p.add_(scale * torch.randn(p.shape, generator=g))
     return model.eval()
+
+
+def load_script(name):
+    """Import ``scripts/<name>.py`` as a module (the scripts folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "scripts" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
