@@ -1,6 +1,10 @@
 """Helpers shared by several test files (pytest puts this folder on ``sys.path``)."""
 
+import contextlib
+import errno
 import importlib.util
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +106,37 @@ def stub_crash_and_non_function_rejected(
     rejected(check, stub, "not implemented yet", capsys)
     rejected(check, raises, "RuntimeError: boom", capsys)
     rejected(check, not_a_function, message, capsys)
+
+
+# ------------------------------------------------------------ files and permissions
+
+
+@contextlib.contextmanager
+def umask(mask):
+    """Run the block under the process umask ``mask``, then restore the old one."""
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
+def read_only_folder(folder, monkeypatch):
+    """Create ``folder`` read-only (mode 0555) for the block; yield it.
+
+    Root writes anywhere, so as root ``tempfile.mkstemp`` is made to refuse as a
+    read-only file system would (EROFS) until the test ends.
+    """
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+
+        def refuse(*args, **kwargs):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)

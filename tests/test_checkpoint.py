@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
 import threading
 import time
@@ -18,6 +17,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from _helpers import read_only_folder, umask
 from torch import nn
 
 from rnntutor import checkpoint, cli
@@ -281,26 +281,13 @@ def test_failed_save_names_the_path_and_leaves_no_temporary(
 
 
 def test_read_only_folder_is_refused_with_its_path(tmp_path, monkeypatch):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    if (
-        os.geteuid() == 0
-    ):  # root writes anywhere: simulate a read-only file system
-        monkeypatch.setattr(
-            checkpoint.tempfile,
-            "mkstemp",
-            lambda **kw: (_ for _ in ()).throw(OSError(30, "RO")),
-        )
-    try:
+    with read_only_folder(tmp_path / "ro", monkeypatch) as folder:
         with pytest.raises(
             UnwritableError, match=f"'{folder}' is not writable"
         ):
             checkpoint.save_checkpoint(
                 folder / "m.pt", SequenceClassifier("rnn", 8, 4)
             )
-    finally:
-        folder.chmod(0o755)
     with pytest.raises(UnwritableError, match="it is a folder"):
         checkpoint.check_writable(tmp_path)
 
@@ -333,13 +320,10 @@ def test_concurrent_saves_to_one_path_do_not_collide(tmp_path):
 
 
 def test_saved_file_mode_follows_the_umask(tmp_path):
-    old = os.umask(0o022)
-    try:
+    with umask(0o022):
         path = checkpoint.save_checkpoint(
             tmp_path / "m.pt", SequenceClassifier("rnn", 8, 4)
         )
-    finally:
-        os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
 
 
