@@ -480,7 +480,8 @@ def record_training(
     checkpoint's file name, ``sha256`` and ``size_bytes``; the ``command`` that re-creates
     it (``python <script> <argv>``, the script's path relative to the repository, the
     folder above the script's; ``argv`` defaults to ``sys.argv[1:]``); ``seed`` and
-    ``args`` (the parsed ``argparse.Namespace``, ``args.out`` relative to the repository);
+    ``args`` (the parsed ``argparse.Namespace``, which must have ``out``, ``seed`` and
+    ``threads``; ``args.out`` is recorded relative to the repository);
     the ``model`` class, its ``config`` and its number of ``parameters``; then the
     script's own ``details`` (metrics, data, per-epoch curve), in their order; then
     ``wall_seconds`` since ``start`` (a ``time.time()``), the torch and Python versions,
