@@ -33,8 +33,11 @@ import importlib
 import json
 import math
 import os
+import platform
 import re
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -465,6 +468,54 @@ def _load(path, model=None, *, sha256=None, device="cpu"):
 def record_path(path) -> Path:
     """The JSON record that sits next to a checkpoint: ``name.pt`` -> ``name.json``."""
     return Path(path).with_suffix(".json")
+
+
+def record_training(
+    path, model: nn.Module, args, *, script, argv=None, start: float, details: dict, machine: str = "",
+) -> dict:  # fmt: skip
+    """Write the JSON record of the training run that saved ``path``; return the record.
+
+    A training script calls this once, after saving its checkpoint. The record, written
+    to :func:`record_path` (``name.pt`` -> ``name.json``), holds in this order: the
+    checkpoint's file name, ``sha256`` and ``size_bytes``; the ``command`` that re-creates
+    it (``python <script> <argv>``, the script's path relative to the repository, the
+    folder above the script's; ``argv`` defaults to ``sys.argv[1:]``); ``seed`` and
+    ``args`` (the parsed ``argparse.Namespace``, which must have ``out``, ``seed`` and
+    ``threads``; ``args.out`` is recorded relative to the repository);
+    the ``model`` class, its ``config`` and its number of ``parameters``; then the
+    script's own ``details`` (metrics, data, per-epoch curve), in their order; then
+    ``wall_seconds`` since ``start`` (a ``time.time()``), the torch and Python versions,
+    and ``machine``: ``"<arch> CPU, <args.threads> thread(s)"`` followed by ``machine``.
+    """
+    path, script = Path(path), Path(script).resolve()
+    root = script.parent.parent
+
+    def relative(p) -> str:
+        try:
+            return str(Path(p).resolve().relative_to(root))
+        except ValueError:
+            return str(p)
+
+    argv = sys.argv[1:] if argv is None else argv
+    record = {
+        "checkpoint": path.name,
+        "sha256": file_sha256(path),
+        "size_bytes": path.stat().st_size,
+        "command": f"python {relative(script)} " + " ".join(argv),
+        "seed": args.seed,
+        "args": {**vars(args), "out": relative(args.out)},
+        "model": type(model).__name__,
+        "config": model.config,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **details,
+        "wall_seconds": round(time.time() - start, 1),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()} CPU, {args.threads} thread(s)"
+        + (f", {machine}" if machine else ""),
+    }
+    record_path(path).write_text(json.dumps(record, indent=2) + "\n")
+    return record
 
 
 def read_record(json_path, *, checkpoint: str | None = None) -> dict:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -49,6 +48,7 @@ import torch  # noqa: E402
 
 from rnntutor import data, get_device, seed_everything, train  # noqa: E402
 from rnntutor.nn import SequenceClassifier, set_forget_bias  # noqa: E402
+from rnntutor.performance.bench import machine_info  # noqa: E402
 from rnntutor.results import path as stored_result_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -344,19 +344,6 @@ def _job(task):
     return task, run_target(name, TARGETS[name], seed=seed, device=device)
 
 
-def machine_record(device: str) -> dict:
-    return dict(
-        device=device,
-        cpu=platform.processor() or platform.machine(),
-        cpu_cores=os.cpu_count(),
-        torch_threads=torch.get_num_threads(),
-        torch=torch.__version__,
-        gpu=torch.cuda.get_device_name(0)
-        if torch.cuda.is_available()
-        else None,
-    )
-
-
 def print_table(results: dict) -> None:
     """The targets as a table of at most 79 columns."""
     print(
@@ -485,7 +472,7 @@ def main(argv=None) -> int:
             ]
         ),
         date=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-        machine=machine_record(device),
+        machine=machine_info(device),
         seeds=args.seeds,
         results=results,
     )

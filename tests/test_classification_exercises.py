@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from _helpers import raises
 
 from rnntutor import data, train
 from rnntutor.exercises import classification as ex
@@ -29,10 +30,6 @@ MALFORMED = [
     1j,
 ]
 MALFORMED_IDS = [f"{i}-{type(b).__name__}" for i, b in enumerate(MALFORMED)]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
 
 
 def _rejected(out: str, exercise: str, message: str = "") -> None:
@@ -283,7 +280,7 @@ def _acc_in_place(scores, labels):
         ),
         (_acc_first_case_only, "for (N, T, C) = (27, 9, 3)"),
         (_acc_in_place, "modified one of its input arrays"),
-        (_raises, "RuntimeError: boom"),
+        (raises, "RuntimeError: boom"),
     ],
 )
 def test_accuracy_after_k_rejects(fn, message, capsys):
@@ -357,7 +354,7 @@ def _readout_in_place(o, h):
         (_readout_h3, "a GRU with (B, T, H) = (3, 7, 5)"),
         (_readout_in_place, "modified `out` in place"),
         (lambda o, h: None, "returned None"),
-        (_raises, "RuntimeError: boom"),
+        (raises, "RuntimeError: boom"),
     ],
 )
 def test_bidirectional_readout_rejects(fn, message, capsys):
@@ -483,7 +480,7 @@ def _one_direction(cell, f, h, c, layers, bidirectional):
         (lambda *a: 10**100, "you returned 1000000"),
         (lambda *a: _count_formula(*a) + 0.5, "whole number"),
         (lambda *a: None, "returned None"),
-        (_raises, "RuntimeError: boom"),
+        (raises, "RuntimeError: boom"),
     ],
 )
 def test_param_count_rejects(fn, message, capsys):
@@ -598,7 +595,7 @@ def masked_mean_in_place(out, lengths):
         ),
         (last_valid_loop, masked_mean_mask, "last_valid uses a Python loop"),
         (last_valid_fancy, masked_mean_loop, "masked_mean uses a Python loop"),
-        (last_valid_fancy, _raises, "RuntimeError: boom"),
+        (last_valid_fancy, raises, "RuntimeError: boom"),
         (last_valid_fancy, None, "expected your function"),
     ],
 )
@@ -732,7 +729,7 @@ def _predict_in_place(images, labels):
         (lambda x, y: lambda z: 1 / 0, "ZeroDivisionError"),
         (_train_in_place, "modified one of its input arrays"),
         (_predict_in_place, "modified one of its input arrays"),
-        (_raises, "RuntimeError: boom"),
+        (raises, "RuntimeError: boom"),
     ],
 )
 def test_trained_classifier_rejects(train_classifier, message, capsys):

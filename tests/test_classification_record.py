@@ -1,23 +1,10 @@
 """Chapter 4's stored record (rnntutor/results/classification.json): seeds, means, targets."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from _helpers import load_script
 
 from rnntutor import results
 from rnntutor.classification import converge
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "eval_classification", ROOT / "scripts" / "eval_classification.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_stored_record_has_three_seeds_and_means_that_match():
@@ -28,7 +15,7 @@ def test_the_stored_record_has_three_seeds_and_means_that_match():
         "--threads 1" in record["command"]
         and record["machine"]["torch_threads"] == 1
     )
-    script = _script()
+    script = load_script("eval_classification")
     ran = 0
     for name, r in record["results"].items():
         assert name in script.TARGETS

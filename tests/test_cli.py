@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from _helpers import read_only_folder
 
 from rnntutor import cli
 
@@ -189,7 +190,7 @@ def test_subprocess_errors_are_one_line(tmp_path):
 
 def test_out_is_checked_before_training(tmp_path, monkeypatch, capsys):
     """Issue 14: --out was checked only after training, and a failed save left <out>.tmp."""
-    from rnntutor import checkpoint, data
+    from rnntutor import data
 
     def no_data(*args, **kwargs):
         raise AssertionError(
@@ -204,26 +205,13 @@ def test_out_is_checked_before_training(tmp_path, monkeypatch, capsys):
         and "it is a folder" in err
         and str(tmp_path) in err
     )
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    if (
-        os.geteuid() == 0
-    ):  # root writes anywhere: simulate a read-only file system
-        monkeypatch.setattr(
-            checkpoint.tempfile,
-            "mkstemp",
-            lambda **kw: (_ for _ in ()).throw(OSError(30, "RO")),
-        )
-    try:
+    with read_only_folder(tmp_path / "ro", monkeypatch) as folder:
         assert (
             cli.main(
                 ["train", "--out", str(folder / "m.pt"), "--device", "cpu"]
             )
             == 2
         )
-    finally:
-        folder.chmod(0o755)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"'{folder}' is not writable" in err
     assert list(folder.iterdir()) == []

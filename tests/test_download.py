@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _helpers import read_only_folder, umask
 
 from rnntutor import data
 
@@ -72,23 +73,25 @@ def server():
     httpd.server_close()
 
 
+def _fetch(server, cache_dir, subdir, *, name="good.bin", known=SHA, **kwargs):
+    """``fetch_file(name)`` from the loopback server into ``cache_dir / subdir``."""
+    return data.fetch_file(
+        name,
+        known,
+        mirrors=[server],
+        subdir=subdir,
+        cache_dir=cache_dir,
+        **kwargs,
+    )
+
+
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def test_http_download_is_verified_cached_and_readable(server, tmp_path):
-    old = os.umask(0o022)
-    try:
-        path = data.fetch_file(
-            "good.bin",
-            SHA,
-            mirrors=[server],
-            subdir="set",
-            cache_dir=tmp_path,
-            progress=False,
-        )
-    finally:
-        os.umask(old)
+    with umask(0o022):
+        path = _fetch(server, tmp_path, "set", progress=False)
     assert (
         path == tmp_path / "set" / "good.bin" and path.read_bytes() == PAYLOAD
     )
@@ -108,18 +111,8 @@ def test_http_download_is_verified_cached_and_readable(server, tmp_path):
 
 
 def test_file_mode_follows_the_umask(server, tmp_path):
-    old = os.umask(0o027)
-    try:
-        path = data.fetch_file(
-            "good.bin",
-            MD5,
-            mirrors=[server],
-            subdir="s",
-            cache_dir=tmp_path,
-            progress=False,
-        )
-    finally:
-        os.umask(old)
+    with umask(0o027):
+        path = _fetch(server, tmp_path, "s", known=MD5, progress=False)
     assert path.stat().st_mode & 0o777 == 0o640
 
 
@@ -147,15 +140,7 @@ def test_mirrors_are_tried_in_turn_and_the_cache_env_is_used(
 def test_dripping_server_is_cut_by_the_overall_deadline(server, tmp_path):
     start = time.monotonic()
     with pytest.raises(data.DownloadError, match="deadline"):
-        data.fetch_file(
-            "drip.bin",
-            SHA,
-            mirrors=[server],
-            subdir="d",
-            cache_dir=tmp_path,
-            deadline=1.0,
-            timeout=5,
-        )
+        _fetch(server, tmp_path, "d", name="drip.bin", deadline=1.0, timeout=5)
     assert (
         time.monotonic() - start < 4.0
     )  # 1 s deadline + at most one packet's wait
@@ -166,26 +151,12 @@ def test_dripping_server_is_cut_by_the_overall_deadline(server, tmp_path):
 
 def test_endless_stream_is_cut_by_the_size_cap(server, tmp_path):
     with pytest.raises(data.DownloadError, match="size cap of 100000"):
-        data.fetch_file(
-            "endless.bin",
-            SHA,
-            mirrors=[server],
-            subdir="e",
-            cache_dir=tmp_path,
-            max_bytes=100_000,
-        )
+        _fetch(server, tmp_path, "e", name="endless.bin", max_bytes=100_000)
     assert _leftovers(tmp_path / "e") == []
     with pytest.raises(
         data.DownloadError, match="announces 10000000000 bytes"
     ):
-        data.fetch_file(
-            "huge.bin",
-            SHA,
-            mirrors=[server],
-            subdir="e",
-            cache_dir=tmp_path,
-            max_bytes=100_000,
-        )
+        _fetch(server, tmp_path, "e", name="huge.bin", max_bytes=100_000)
     assert _leftovers(tmp_path / "e") == []
 
 
@@ -193,37 +164,17 @@ def test_bad_content_is_never_cached(server, tmp_path):
     with pytest.raises(
         data.DownloadError, match="checksum mismatch: sha256 is"
     ):
-        data.fetch_file(
-            "good.bin",
-            "sha256:" + "0" * 64,
-            mirrors=[server],
-            subdir="b",
-            cache_dir=tmp_path,
-        )
+        _fetch(server, tmp_path, "b", known="sha256:" + "0" * 64)
     assert _leftovers(tmp_path / "b") == []
 
     def refuse(path):
         raise ValueError(f"{path.name} is not what we want")
 
     with pytest.raises(data.DownloadError, match="is not what we want"):
-        data.fetch_file(
-            "good.bin",
-            SHA,
-            mirrors=[server],
-            subdir="b",
-            cache_dir=tmp_path,
-            validate=refuse,
-        )
+        _fetch(server, tmp_path, "b", validate=refuse)
     assert _leftovers(tmp_path / "b") == []
     seen = []
-    data.fetch_file(
-        "good.bin",
-        SHA,
-        mirrors=[server],
-        subdir="b",
-        cache_dir=tmp_path,
-        validate=seen.append,
-    )
+    _fetch(server, tmp_path, "b", validate=seen.append)
     assert (
         len(seen) == 1
         and seen[0].parent == tmp_path / "b"
@@ -241,14 +192,7 @@ def test_stale_temporary_files_are_removed_and_fresh_ones_kept(
         (folder / name).write_bytes(b"half a file")
         os.utime(folder / name, (old, old))
     (folder / "tmpfresh").write_bytes(b"another process is downloading this")
-    data.fetch_file(
-        "good.bin",
-        SHA,
-        mirrors=[server],
-        subdir="s",
-        cache_dir=tmp_path,
-        deadline=60,
-    )
+    _fetch(server, tmp_path, "s", deadline=60)
     assert _leftovers(folder) == ["good.bin", "tmpfresh"]
 
 
@@ -257,45 +201,19 @@ def test_interrupted_download_leaves_nothing_behind(server, tmp_path):
         raise KeyboardInterrupt  # Ctrl-C while the file is being checked
 
     with pytest.raises(KeyboardInterrupt):
-        data.fetch_file(
-            "good.bin",
-            SHA,
-            mirrors=[server],
-            subdir="i",
-            cache_dir=tmp_path,
-            validate=interrupt,
-        )
+        _fetch(server, tmp_path, "i", validate=interrupt)
     assert _leftovers(tmp_path / "i") == []
 
 
 def test_read_only_cache_is_reported_as_read_only(
     server, tmp_path, monkeypatch
 ):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    if (
-        os.geteuid() == 0
-    ):  # root writes anywhere: simulate the refusal of a read-only file system
-        monkeypatch.setattr(
-            data.tempfile,
-            "mkstemp",
-            lambda **kw: (_ for _ in ()).throw(OSError(30, "Read-only")),
-        )
-    try:
+    with read_only_folder(tmp_path / "ro", monkeypatch) as folder:
         with pytest.raises(data.DownloadError, match="is read-only") as info:
-            data.fetch_file(
-                "good.bin",
-                SHA,
-                mirrors=[server],
-                subdir="ro",
-                cache_dir=tmp_path,
-            )
-        assert "any mirror" not in str(info.value) and str(folder) in str(
-            info.value
-        )
-    finally:
-        folder.chmod(0o755)
+            _fetch(server, tmp_path, "ro")
+    assert "any mirror" not in str(info.value) and str(folder) in str(
+        info.value
+    )
 
 
 def test_fetch_file_checks_its_arguments(tmp_path):

@@ -8,30 +8,14 @@ malformed returns answered with a message instead of a traceback.
 import numpy as np
 import pytest
 import torch
+from _helpers import (
+    accepted,
+    malformed_rejected,
+    rejected,
+    stub_crash_and_non_function_rejected,
+)
 
 from rnntutor.exercises import background as bg
-
-
-def _rejected(check, answer, message, capsys, exercise=None):
-    assert not check(answer)
-    out = capsys.readouterr().out
-    assert out.startswith("❌ "), out
-    if exercise:
-        assert out.startswith(f"❌ {exercise}:"), out
-    assert message in out, out
-    return out
-
-
-def _accepted(check, answer, capsys):
-    verdict = check(answer)
-    out = capsys.readouterr().out
-    assert verdict, out
-    assert out.startswith("✅ ") and "❌" not in out, out
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
 
 MALFORMED = [
     (None, "returned None"),
@@ -62,19 +46,12 @@ ALL_CHECKERS = [
     ("bad", "message"), MALFORMED, ids=lambda b: type(b).__name__
 )
 def test_malformed_returns_get_a_message(check, bad, message, capsys):
-    out = _rejected(check, lambda *args: bad, "", capsys)
-    assert "could not be checked" not in out and "Traceback" not in out
-    assert message in out
+    assert message in malformed_rejected(check, bad, capsys)
 
 
 @pytest.mark.parametrize("check", ALL_CHECKERS, ids=lambda c: c.__name__)
 def test_stub_crash_and_non_function_become_messages(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    _rejected(check, stub, "not implemented yet", capsys)
-    _rejected(check, _raises, "RuntimeError: boom", capsys)
-    _rejected(check, "row_view", "pass your function itself", capsys)
+    stub_crash_and_non_function_rejected(check, capsys, "row_view")
 
 
 @pytest.mark.parametrize(
@@ -84,7 +61,7 @@ def test_nan_results_are_named(check, capsys):
     def nan_like(first, *rest):
         return np.full((99,), np.nan)
 
-    _rejected(check, nan_like, "shape", capsys)
+    rejected(check, nan_like, "shape", capsys)
 
 
 # ----------------------------------------------------------------------------- row view
@@ -92,14 +69,14 @@ def test_nan_results_are_named(check, capsys):
 
 def test_row_view_accepts_correct_answers(capsys):
     # Independent oracle: slicing row by row by hand.
-    _accepted(
+    accepted(
         bg.check_row_view,
         lambda x: np.stack([x[:, t, :] for t in range(x.shape[1])], axis=1),
         capsys,
     )
-    _accepted(bg.check_row_view, lambda x: x.copy(), capsys)
-    _accepted(bg.check_row_view, lambda x: x.astype(np.float32), capsys)
-    _accepted(bg.check_row_view, lambda x: torch.from_numpy(x.copy()), capsys)
+    accepted(bg.check_row_view, lambda x: x.copy(), capsys)
+    accepted(bg.check_row_view, lambda x: x.astype(np.float32), capsys)
+    accepted(bg.check_row_view, lambda x: torch.from_numpy(x.copy()), capsys)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +93,7 @@ def test_row_view_accepts_correct_answers(capsys):
     ],
 )
 def test_row_view_rejects_wrong_answers(answer, message, capsys):
-    _rejected(bg.check_row_view, answer, message, capsys, "Row view")
+    rejected(bg.check_row_view, answer, message, capsys, "Row view")
 
 
 def test_row_view_refuses_mutating_the_images(capsys):
@@ -124,7 +101,7 @@ def test_row_view_refuses_mutating_the_images(capsys):
         images[:] = 0.0
         return images
 
-    _rejected(
+    rejected(
         bg.check_row_view,
         mutate_then_answer,
         "modified one of its input arrays",
@@ -144,13 +121,13 @@ def test_pixel_view_accepts_correct_answers(capsys):
                 out[:, r * w + c, 0] = images[:, r, c]
         return out
 
-    _accepted(bg.check_pixel_view, by_loops, capsys)
-    _accepted(
+    accepted(bg.check_pixel_view, by_loops, capsys)
+    accepted(
         bg.check_pixel_view,
         lambda x: x.reshape(x.shape[0], -1)[..., None],
         capsys,
     )
-    _accepted(
+    accepted(
         bg.check_pixel_view,
         lambda x: (
             torch.tensor(x, dtype=torch.float32).flatten(1).unsqueeze(-1)
@@ -181,7 +158,7 @@ def test_pixel_view_accepts_correct_answers(capsys):
     ],
 )
 def test_pixel_view_rejects_wrong_answers(answer, message, capsys):
-    _rejected(bg.check_pixel_view, answer, message, capsys, "Pixel view")
+    rejected(bg.check_pixel_view, answer, message, capsys, "Pixel view")
 
 
 # ----------------------------------------------------------------------------- snake order
@@ -196,18 +173,18 @@ def _snake_by_hand(height, width):
 
 
 def test_snake_order_accepts_correct_answers(capsys):
-    _accepted(bg.check_snake_order, _snake_by_hand, capsys)
-    _accepted(
+    accepted(bg.check_snake_order, _snake_by_hand, capsys)
+    accepted(
         bg.check_snake_order,
         lambda h, w: np.array(_snake_by_hand(h, w), dtype=np.int32),
         capsys,
     )
-    _accepted(
+    accepted(
         bg.check_snake_order,
         lambda h, w: torch.tensor(_snake_by_hand(h, w)),
         capsys,
     )
-    _accepted(
+    accepted(
         bg.check_snake_order,
         lambda h, w: np.array(_snake_by_hand(h, w), dtype=float),
         capsys,
@@ -243,7 +220,7 @@ def test_snake_order_accepts_correct_answers(capsys):
     ],
 )
 def test_snake_order_rejects_wrong_answers(answer, message, capsys):
-    _rejected(bg.check_snake_order, answer, message, capsys, "Snake order")
+    rejected(bg.check_snake_order, answer, message, capsys, "Snake order")
 
 
 def test_snake_column_mistake_is_named(capsys):
@@ -254,7 +231,7 @@ def test_snake_column_mistake_is_named(capsys):
         idx[1::2] = idx[1::2, ::-1]
         return idx.ravel()
 
-    _rejected(
+    rejected(
         bg.check_snake_order,
         column_snake,
         "columns instead of along the rows",
@@ -281,8 +258,8 @@ def restore_argsort(seqs, order, image_shape):
 
 
 def test_restore_image_accepts_correct_answers(capsys):
-    _accepted(bg.check_restore_image, restore_scatter, capsys)
-    _accepted(bg.check_restore_image, restore_argsort, capsys)
+    accepted(bg.check_restore_image, restore_scatter, capsys)
+    accepted(bg.check_restore_image, restore_argsort, capsys)
 
 
 def restore_sqrt(seqs, order, image_shape):
@@ -321,7 +298,7 @@ def restore_loop(seqs, order, image_shape):
     ],
 )
 def test_restore_image_rejects_wrong_answers(answer, message, capsys):
-    _rejected(
+    rejected(
         bg.check_restore_image, answer, message, capsys, "Restore an image"
     )
 
@@ -331,7 +308,7 @@ def test_restore_image_refuses_mutating_the_order(capsys):
         order.sort()
         return seqs.reshape(-1, *image_shape)
 
-    _rejected(
+    rejected(
         bg.check_restore_image,
         sorts_in_place,
         "modified one of its input arrays",
@@ -373,8 +350,8 @@ def rnn_forward_torch(x, h0, lengths, params):
 
 
 def test_rnn_forward_accepts_correct_answers(capsys):
-    _accepted(bg.check_rnn_forward, rnn_forward_steps, capsys)
-    _accepted(bg.check_rnn_forward, rnn_forward_torch, capsys)
+    accepted(bg.check_rnn_forward, rnn_forward_steps, capsys)
+    accepted(bg.check_rnn_forward, rnn_forward_torch, capsys)
 
 
 def _rnn_with(
@@ -461,7 +438,7 @@ def _rnn_with(
     ],
 )
 def test_rnn_forward_rejects_wrong_answers(answer, message, capsys):
-    _rejected(
+    rejected(
         bg.check_rnn_forward,
         answer,
         message,
@@ -476,14 +453,14 @@ def test_rnn_forward_refuses_the_package_forward_and_mutation(capsys):
     def calls_forward(x, h0, lengths, params):
         return ref.forward("rnn", params, x, h0)[0]
 
-    _rejected(bg.check_rnn_forward, calls_forward, "uses `forward`", capsys)
+    rejected(bg.check_rnn_forward, calls_forward, "uses `forward`", capsys)
 
     def counts_down(x, h0, lengths, params):
         hs = rnn_forward_steps(x, h0, lengths, params)
         lengths -= 1  # in place
         return hs
 
-    _rejected(
+    rejected(
         bg.check_rnn_forward,
         counts_down,
         "modified one of its input arrays",
@@ -514,8 +491,8 @@ def decay_cumsum(x, a):
 
 
 def test_decay_recurrence_accepts_correct_answers(capsys):
-    _accepted(bg.check_decay_recurrence, decay_matrix, capsys)
-    _accepted(bg.check_decay_recurrence, decay_cumsum, capsys)
+    accepted(bg.check_decay_recurrence, decay_matrix, capsys)
+    accepted(bg.check_decay_recurrence, decay_cumsum, capsys)
 
 
 def decay_loop(x, a):
@@ -550,7 +527,7 @@ def decay_loop(x, a):
     ],
 )
 def test_decay_recurrence_rejects_wrong_answers(answer, message, capsys):
-    _rejected(
+    rejected(
         bg.check_decay_recurrence,
         answer,
         message,

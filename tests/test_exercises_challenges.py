@@ -6,24 +6,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import (
+    MALFORMED,
+    malformed_rejected,
+    stub_crash_and_non_function_rejected,
+)
 
 from rnntutor.exercises import challenges as ch
-
-MALFORMED = [
-    None,
-    "0.17",
-    {"h": 1},
-    (1, 2),
-    [[1, 2], [3]],
-    np.ones((3, 2), dtype=bool),
-    np.ones((2, 9)),
-    np.full(3, np.inf),
-    float("nan"),
-    10**100,
-    torch.ones(2, 2),
-    torch.ones(3, dtype=torch.float32),
-    np.array(["A"]),
-]
 
 CHECKERS = [
     ch.check_clip_global_norm,
@@ -46,25 +35,12 @@ def test_malformed_returns_get_a_message(check, bad, capsys):
         pytest.skip(
             "the training checker first verifies the (absent) updates; three returns suffice"
         )
-    assert not check(lambda *args: bad)
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and "could not be checked" not in out, out
+    malformed_rejected(check, bad, capsys)
 
 
 @pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)
 def test_stub_raising_and_non_function(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    def raises(*args):
-        raise RuntimeError("boom")
-
-    assert not check(stub)
-    assert "not implemented yet" in capsys.readouterr().out
-    assert not check(raises)
-    assert "raised RuntimeError: boom" in capsys.readouterr().out
-    assert not check(None)
-    assert "pass your function itself" in capsys.readouterr().out
+    stub_crash_and_non_function_rejected(check, capsys, None)
 
 
 # ----------------------------------------------------------------------------- clipping

@@ -9,6 +9,12 @@ malformed returns answered with a message instead of a traceback. The oracles he
 import numpy as np
 import pytest
 import torch
+from _helpers import (
+    accepted,
+    malformed_rejected,
+    rejected,
+    stub_crash_and_non_function_rejected,
+)
 
 from rnntutor import reference as ref
 from rnntutor.exercises import gates
@@ -16,31 +22,6 @@ from rnntutor.exercises import gates
 
 def sigmoid(a):
     return 1 / (1 + np.exp(-a))
-
-
-def _rejected(check, answer, message, capsys, exercise=None):
-    assert not check(answer)
-    out = capsys.readouterr().out
-    assert out.startswith("❌ "), out
-    if exercise:
-        assert out.startswith(f"❌ {exercise}:"), out
-    assert message in out, out
-    return out
-
-
-def _accepted(check, answer, capsys):
-    verdict = check(answer)
-    out = capsys.readouterr().out
-    assert verdict, out
-    assert out.startswith("✅ ") and "❌" not in out, out
-
-
-def stub(*args):
-    raise NotImplementedError
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
 
 
 MALFORMED = [
@@ -71,15 +52,12 @@ ALL_CHECKERS = [
 @pytest.mark.parametrize("check", ALL_CHECKERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("bad", MALFORMED, ids=lambda b: type(b).__name__)
 def test_malformed_returns_get_a_message(check, bad, capsys):
-    out = _rejected(check, lambda *args: bad, "", capsys)
-    assert "could not be checked" not in out and "Traceback" not in out
+    malformed_rejected(check, bad, capsys)
 
 
 @pytest.mark.parametrize("check", ALL_CHECKERS, ids=lambda c: c.__name__)
 def test_stub_crash_and_non_function_become_messages(check, capsys):
-    _rejected(check, stub, "not implemented yet", capsys)
-    _rejected(check, _raises, "RuntimeError: boom", capsys)
-    _rejected(check, None, "pass your function itself", capsys)
+    stub_crash_and_non_function_rejected(check, capsys, None)
 
 
 # ----------------------------------------------------------------------------- GRU step
@@ -136,9 +114,9 @@ def gru_in_place(x, h_prev, params):
 
 
 def test_gru_step_accepts_right_answers(capsys):
-    _accepted(gates.check_gru_step, _gru, capsys)
-    _accepted(gates.check_gru_step, gru_torch, capsys)
-    _accepted(
+    accepted(gates.check_gru_step, _gru, capsys)
+    accepted(gates.check_gru_step, gru_torch, capsys)
+    accepted(
         gates.check_gru_step,
         lambda x, h, p: ref.gru_step(x, h, p)[0].astype(np.float32),
         capsys,
@@ -189,7 +167,7 @@ def test_gru_step_accepts_right_answers(capsys):
     ],
 )
 def test_gru_step_rejects_wrong_answers(fn, message, capsys):
-    _rejected(gates.check_gru_step, fn, message, capsys, "GRU step")
+    rejected(gates.check_gru_step, fn, message, capsys, "GRU step")
 
 
 def test_gru_step_names_the_reset_variant(capsys):
@@ -206,7 +184,7 @@ def test_gru_step_names_the_reset_variant(capsys):
         ]
         return (1 - z) * np.tanh(xw[:, 2 * H :] + hn) + z * h_prev
 
-    _rejected(
+    rejected(
         gates.check_gru_step, reset_before, "before the matrix product", capsys
     )
 
@@ -224,16 +202,16 @@ def dh_prev_autograd(dh, h, weight_hh):
 
 
 def test_rnn_dh_prev_accepts_right_answers(capsys):
-    _accepted(
+    accepted(
         gates.check_rnn_dh_prev, lambda dh, h, W: (dh * (1 - h**2)) @ W, capsys
     )
-    _accepted(
+    accepted(
         gates.check_rnn_dh_prev,
         lambda dh, h, W: np.einsum("bh,hk->bk", dh - dh * h * h, W),
         capsys,
     )
-    _accepted(gates.check_rnn_dh_prev, dh_prev_autograd, capsys)
-    _accepted(
+    accepted(gates.check_rnn_dh_prev, dh_prev_autograd, capsys)
+    accepted(
         gates.check_rnn_dh_prev,
         lambda dh, h, W: ((dh * (1 - h**2)) @ W).astype(np.float32),
         capsys,
@@ -278,7 +256,7 @@ def test_rnn_dh_prev_accepts_right_answers(capsys):
     ],
 )
 def test_rnn_dh_prev_rejects_wrong_answers(fn, message, hint, capsys):
-    out = _rejected(
+    out = rejected(
         gates.check_rnn_dh_prev, fn, message, capsys, "RNN backward step"
     )
     assert hint in out
@@ -288,22 +266,22 @@ def test_rnn_dh_prev_rejects_wrong_answers(fn, message, hint, capsys):
 
 
 def test_lstm_param_count_accepts_right_answers(capsys):
-    _accepted(
+    accepted(
         gates.check_lstm_param_count,
         lambda n_in, H: 4 * (H * n_in + H * H + 2 * H),
         capsys,
     )
-    _accepted(
+    accepted(
         gates.check_lstm_param_count,
         lambda n_in, H: np.int64(4 * H * (n_in + H + 2)),
         capsys,
     )
-    _accepted(
+    accepted(
         gates.check_lstm_param_count,
         lambda n_in, H: float(4 * H * (n_in + H + 2)),
         capsys,
     )
-    _accepted(
+    accepted(
         gates.check_lstm_param_count,
         lambda n_in, H: sum(
             p.numel() for p in torch.nn.LSTM(n_in, H).parameters()
@@ -330,7 +308,7 @@ def test_lstm_param_count_accepts_right_answers(capsys):
     ],
 )
 def test_lstm_param_count_rejects_wrong_answers(fn, message, capsys):
-    _rejected(
+    rejected(
         gates.check_lstm_param_count,
         fn,
         message,
@@ -362,8 +340,8 @@ def count_torch(cell, n_in, H, layers, bidirectional):
 
 
 def test_param_count_accepts_right_answers(capsys):
-    _accepted(gates.check_param_count, count_formula, capsys)
-    _accepted(gates.check_param_count, count_torch, capsys)
+    accepted(gates.check_param_count, count_formula, capsys)
+    accepted(gates.check_param_count, count_torch, capsys)
 
 
 def _count_with(
@@ -425,7 +403,7 @@ def _count_with(
     ],
 )
 def test_param_count_rejects_wrong_answers(fn, message, capsys):
-    _rejected(
+    rejected(
         gates.check_param_count,
         fn,
         message,
@@ -469,8 +447,8 @@ def cifg_from_lstm(x, h_prev, c_prev, params):
 
 
 def test_cifg_step_accepts_right_answers(capsys):
-    _accepted(gates.check_cifg_step, cifg_numpy, capsys)
-    _accepted(gates.check_cifg_step, cifg_from_lstm, capsys)
+    accepted(gates.check_cifg_step, cifg_numpy, capsys)
+    accepted(gates.check_cifg_step, cifg_from_lstm, capsys)
 
 
 def _cifg_with(
@@ -514,7 +492,7 @@ def _cifg_with(
     ],
 )
 def test_cifg_step_rejects_wrong_answers(fn, message, capsys):
-    _rejected(
+    rejected(
         gates.check_cifg_step, fn, message, capsys, "Coupled-gate LSTM step"
     )
 
@@ -536,7 +514,7 @@ def test_cifg_names_the_block_read_as_input_gate(capsys):
         c = (1 - i) * c_prev + i * g
         return o * np.tanh(c), c
 
-    _rejected(
+    rejected(
         gates.check_cifg_step,
         input_block,
         "first block as the input gate",
@@ -548,7 +526,7 @@ def test_cifg_names_the_block_read_as_input_gate(capsys):
     "bad", [(None, None), ("h", "c"), (np.ones((3, 5)), np.inf)], ids=str
 )
 def test_cifg_step_malformed_pairs(bad, capsys):
-    out = _rejected(gates.check_cifg_step, lambda *a: bad, "", capsys)
+    out = rejected(gates.check_cifg_step, lambda *a: bad, "", capsys)
     assert "could not be checked" not in out
 
 
@@ -611,10 +589,10 @@ def lstm_backward_torch(dh, dc, x, h_prev, c_prev, params):
 
 
 def test_lstm_step_backward_accepts_right_answers(capsys, monkeypatch):
-    _accepted(gates.check_lstm_step_backward, lstm_backward_numpy, capsys)
+    accepted(gates.check_lstm_step_backward, lstm_backward_numpy, capsys)
     # the torch oracle uses autograd, which the exercise forbids: let it through for this test only
     monkeypatch.setattr(gates, "BACKWARD_FORBIDDEN", ())
-    _accepted(gates.check_lstm_step_backward, lstm_backward_torch, capsys)
+    accepted(gates.check_lstm_step_backward, lstm_backward_torch, capsys)
 
 
 def _lstm_mistake(name):
@@ -702,7 +680,7 @@ def lstm_backward_autograd(dh, dc, x, h_prev, c_prev, params):
     ],
 )
 def test_lstm_step_backward_rejects_wrong_answers(fn, message, capsys):
-    _rejected(
+    rejected(
         gates.check_lstm_step_backward,
         fn,
         message,
@@ -716,7 +694,7 @@ def test_lstm_step_backward_refuses_the_reference_and_mutation(capsys):
         _, _, cache = ref.lstm_step(x, h_prev, c_prev, params)
         return ref.lstm_step_backward(dh, dc, cache)
 
-    _rejected(
+    rejected(
         gates.check_lstm_step_backward,
         uses_reference,
         "uses `lstm_step_backward`",
@@ -728,7 +706,7 @@ def test_lstm_step_backward_refuses_the_reference_and_mutation(capsys):
         dc += 1.0  # in-place update of an input
         return grads
 
-    _rejected(
+    rejected(
         gates.check_lstm_step_backward,
         accumulates_into_dc,
         "modified one of its input arrays",
@@ -747,7 +725,7 @@ def test_lstm_step_backward_malformed_dict_values(value, capsys):
         grads["weight_hh"] = value
         return grads
 
-    out = _rejected(
+    out = rejected(
         gates.check_lstm_step_backward, answer, "grads['weight_hh']", capsys
     )
     assert "could not be checked" not in out
@@ -763,7 +741,7 @@ def test_finite_difference_check_is_independent_of_the_reference(
         "lstm_step_backward",
         lambda dh, dc, cache: wrong(dh, dc, *cache[:3], cache[-1]),
     )
-    _rejected(
+    rejected(
         gates.check_lstm_step_backward,
         wrong,
         "disagree with finite differences",

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import malformed_rejected, rejected, stub
 
 from rnntutor.exercises import sequences as ex
 from rnntutor.reference import convlstm as ref
@@ -365,9 +366,7 @@ def test_count_rejects(fn, message, capsys):
 )
 @pytest.mark.parametrize("value", MALFORMED, ids=range(len(MALFORMED)))
 def test_malformed_returns_never_raise(checker, value, capsys):
-    assert not checker(lambda *a, _v=value: _v)
-    out = capsys.readouterr().out
-    assert out.startswith("❌")
+    malformed_rejected(checker, value, capsys)
 
 
 @pytest.mark.parametrize(
@@ -380,8 +379,4 @@ def test_malformed_returns_never_raise(checker, value, capsys):
     ],
 )
 def test_not_implemented(checker, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    assert not checker(stub)
-    assert "not implemented yet" in capsys.readouterr().out
+    rejected(checker, stub, "not implemented yet", capsys)

@@ -1,13 +1,12 @@
 """Chapter 3's measurements: sample statistics, binarization noise, the 8x8 models over seeds."""
 
-import importlib.util
 import json
 import math
 import statistics
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import load_script
 
 from rnntutor import results
 from rnntutor.generation import evaluation
@@ -20,12 +19,7 @@ from rnntutor.generation.evaluation import (
     train_digits,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "eval_generation_seeds", ROOT / "scripts" / "eval_generation_seeds.py"
-)
-script = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(script)
+script = load_script("eval_generation_seeds")
 
 
 def test_sample_statistics_counts_pieces_by_hand():

@@ -9,6 +9,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _helpers import (
+    MALFORMED,
+    malformed_rejected,
+    stub_crash_and_non_function_rejected,
+)
 
 from rnntutor.exercises import generation as ex
 from rnntutor.generation import (
@@ -19,27 +24,6 @@ from rnntutor.generation import (
 )
 from rnntutor.generation import plots as gen_plots
 from rnntutor.generation import widgets as gen_widgets
-
-MALFORMED = [
-    None,
-    "A",
-    {"h": 1},
-    (1, 2),
-    [[1, 2], [3]],
-    np.ones((3, 2), dtype=bool),
-    np.ones((2, 9)),
-    np.full(3, np.inf),
-    float("nan"),
-    10**100,
-    torch.ones(2, 2),
-    torch.ones(3, dtype=torch.float32),
-    np.array(["A"]),
-]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
 
 CHECKERS = [
     ex.check_row_mask,
@@ -54,22 +38,12 @@ CHECKERS = [
 @pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("bad", MALFORMED, ids=lambda b: type(b).__name__)
 def test_malformed_returns_get_a_message(check, bad, capsys):
-    assert not check(lambda *args: bad)
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and "could not be checked" not in out, out
+    malformed_rejected(check, bad, capsys)
 
 
 @pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)
 def test_stub_raising_and_non_function(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    assert not check(stub)
-    assert "not implemented yet" in capsys.readouterr().out
-    assert not check(_raises)
-    assert "raised RuntimeError: boom" in capsys.readouterr().out
-    assert not check("my_function")
-    assert "pass your function itself" in capsys.readouterr().out
+    stub_crash_and_non_function_rejected(check, capsys, "my_function")
 
 
 # ----------------------------------------------------------------------------- row mask

@@ -508,7 +508,7 @@ def test_shipped_bits_per_dim_table_is_consistent():
             < result["independent_bits_per_dim"]
             < result["uniform_bits_per_dim"]
         )
-    with pytest.raises(ValueError, match="no shipped result"):
+    with pytest.raises(ValueError, match="no stored result 'nope'"):
         load_result("nope")
 
 

@@ -28,6 +28,37 @@ def random_params(cell, input_size, hidden_size, rng, dtype=np.float64):
     return params
 
 
+def torch_backward(cell, params, x, h0, c0, R, R_h, R_c, with_state=True):
+    """torch.nn with ``params`` copied, run on ``x`` from ``(h0, c0)`` (zeros if not
+    ``with_state``); backpropagates L = sum(R * hs) + sum(R_h * h_T) (+ sum(R_c * c_T)).
+
+    Returns the module (its weights hold their gradients), the leaf tensors
+    ``(x, h0, c0)`` (shapes ``(B, T, I)``, ``(1, B, H)``) and ``(hs, h_T, c_T)``
+    (``c_T`` None but for the LSTM; ``h_T`` and ``c_T`` of shape ``(1, B, H)``).
+    """
+    module = ref.to_torch(cell, params)
+    xt = torch.tensor(x, requires_grad=True)
+    h0t, c0t = (
+        torch.tensor(h0[None], requires_grad=True),
+        torch.tensor(c0[None], requires_grad=True),
+    )
+    cT = None
+    if cell == "lstm":
+        out, (hT, cT) = module(xt, (h0t, c0t) if with_state else None)
+        loss = (
+            (out * torch.tensor(R)).sum()
+            + (hT[0] * torch.tensor(R_h)).sum()
+            + (cT[0] * torch.tensor(R_c)).sum()
+        )
+    else:
+        out, hT = module(xt, h0t if with_state else None)
+        loss = (out * torch.tensor(R)).sum() + (
+            hT[0] * torch.tensor(R_h)
+        ).sum()
+    loss.backward()
+    return module, (xt, h0t, c0t), (out, hT, cT)
+
+
 def numpy_and_torch(cell, B, T, n_in, H, seed, with_state=True):
     """Run the same problem through both; return (numpy results, torch results) as dicts."""
     rng = np.random.default_rng(seed)
@@ -54,25 +85,9 @@ def numpy_and_torch(cell, B, T, n_in, H, seed, with_state=True):
     out_np.update({"d_" + k: v for k, v in grads.items()})
 
     # torch.nn with copied weights
-    module = ref.to_torch(cell, params)
-    xt = torch.tensor(x, requires_grad=True)
-    h0t, c0t = (
-        torch.tensor(h0[None], requires_grad=True),
-        torch.tensor(c0[None], requires_grad=True),
+    module, (xt, h0t, c0t), (out, hT, cT) = torch_backward(
+        cell, params, x, h0, c0, R, R_h, R_c, with_state=with_state
     )
-    if cell == "lstm":
-        out, (hT, cT) = module(xt, (h0t, c0t) if with_state else None)
-        loss = (
-            (out * torch.tensor(R)).sum()
-            + (hT[0] * torch.tensor(R_h)).sum()
-            + (cT[0] * torch.tensor(R_c)).sum()
-        )
-    else:
-        out, hT = module(xt, h0t if with_state else None)
-        loss = (out * torch.tensor(R)).sum() + (
-            hT[0] * torch.tensor(R_h)
-        ).sum()
-    loss.backward()
     out_t = {"hs": out, "h_T": hT[0]}
     if cell == "lstm":
         out_t["c_T"] = cT[0]
@@ -275,25 +290,9 @@ def test_backward_through_time_alone_matches_torch(cell):
     )
     dx = (da_ih @ params["weight_ih"]).transpose(1, 0, 2)  # (B, T, I)
 
-    module = ref.to_torch(cell, params)
-    xt = torch.tensor(x, requires_grad=True)
-    h0t, c0t = (
-        torch.tensor(h0[None], requires_grad=True),
-        torch.tensor(c0[None], requires_grad=True),
+    module, (xt, h0t, c0t), _ = torch_backward(
+        cell, params, x, h0, c0, R, R_h, R_c
     )
-    if cell == "lstm":
-        out, (hT, cT) = module(xt, (h0t, c0t))
-        loss = (
-            (out * torch.tensor(R)).sum()
-            + (hT[0] * torch.tensor(R_h)).sum()
-            + (cT[0] * torch.tensor(R_c)).sum()
-        )
-    else:
-        out, hT = module(xt, h0t)
-        loss = (out * torch.tensor(R)).sum() + (
-            hT[0] * torch.tensor(R_h)
-        ).sum()
-    loss.backward()
     np.testing.assert_allclose(dx, xt.grad.numpy(), atol=TOL)
     np.testing.assert_allclose(dh0, h0t.grad[0].numpy(), atol=TOL)
     if cell == "lstm":

@@ -194,3 +194,23 @@ def test_eval_classification_writes_into_the_package(monkeypatch):
         == results.path("classification")
         == results.FOLDER / "classification.json"
     )
+
+
+def test_read_gives_any_folders_record_unchecked_and_names_the_known_ones(
+    tmp_path,
+):
+    record = {"bits": 1.25, "runs": [1, 2]}  # no command, date or machine
+    (tmp_path / "mine.json").write_text(json.dumps(record))
+    (tmp_path / "other.json").write_text("{}")
+    assert results.read("mine", tmp_path) == record
+    assert results.names(tmp_path) == ["mine", "other"]
+    with pytest.raises(
+        results.UnknownResultError,
+        match="^no stored result 'nope': expected one of mine, other$",
+    ) as info:
+        results.read("nope", tmp_path)
+    assert isinstance(info.value, KeyError) and isinstance(
+        info.value, ValueError
+    )
+    with pytest.raises(ValueError, match="plain name"):
+        results.read("../mine", tmp_path)

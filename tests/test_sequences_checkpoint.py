@@ -14,6 +14,7 @@ from rnntutor.sequences import (
     pretrained_record,
 )
 from rnntutor.sequences.pretrained import CHECKPOINT_DIR
+from rnntutor.sequences.training import CURVE_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def test_record_describes_the_file(record):
         and record["config"]["frame_size"] == 64
     )
     assert record["curve"] and record["eval_n"] >= 256
+    assert all(tuple(point) == CURVE_KEYS for point in record["curve"])
 
 
 def test_checkpoint_reproduces_recorded_metrics_on_the_test_subset(record):

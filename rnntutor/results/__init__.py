@@ -44,13 +44,20 @@ REQUIRED = ("command", "date", "machine")
 """Keys that every record has: what made it, when, and where."""
 
 
-def names() -> list[str]:
-    """Names of the stored records, sorted (the file names without ``.json``)."""
-    return sorted(p.stem for p in FOLDER.glob("*.json"))
+class UnknownResultError(KeyError, ValueError):
+    """No stored record of that name (a ``KeyError``, and a ``ValueError`` for older callers)."""
+
+    def __str__(self) -> str:  # the message, not KeyError's quoted repr of it
+        return str(self.args[0]) if self.args else ""
 
 
-def path(name: str) -> Path:
-    """Where the record ``name`` is stored; scripts write their results there.
+def names(folder: Path | None = None) -> list[str]:
+    """Names of the records stored in ``folder`` (default :data:`FOLDER`), sorted, without ``.json``."""
+    return sorted(p.stem for p in Path(folder or FOLDER).glob("*.json"))
+
+
+def path(name: str, folder: Path | None = None) -> Path:
+    """Where the record ``name`` is stored in ``folder`` (default :data:`FOLDER`); scripts write there.
 
     >>> path("classification").name
     'classification.json'
@@ -65,21 +72,31 @@ def path(name: str) -> Path:
         raise ValueError(
             f"a result name is a plain name such as 'classification', got {name!r}"
         )
-    return FOLDER / f"{name.removesuffix('.json')}.json"
+    return Path(folder or FOLDER) / f"{name.removesuffix('.json')}.json"
+
+
+def read(name: str, folder: Path | None = None) -> dict:
+    """Return the record ``name`` stored in ``folder`` (default :data:`FOLDER`) as written, unchecked.
+
+    Raises :class:`UnknownResultError` naming the stored records if there is none of
+    that name. :func:`load` also checks the record's provenance.
+    """
+    file = path(name, folder)
+    if not file.is_file():
+        raise UnknownResultError(
+            f"no stored result {name!r}: expected one of {', '.join(names(folder))}"
+        )
+    return json.loads(file.read_text(encoding="utf-8"))
 
 
 def load(name: str) -> dict:
     """Return the stored record ``name`` (a dict, as its script wrote it).
 
-    Raises ``KeyError`` naming the stored records if there is none of that name, and
-    ``ValueError`` if the record lacks ``command``, ``date`` or ``machine``.
+    Raises :class:`UnknownResultError` (a ``KeyError``) naming the stored records if
+    there is none of that name, and ``ValueError`` if the record lacks ``command``,
+    ``date`` or ``machine``.
     """
-    file = path(name)
-    if not file.is_file():
-        raise KeyError(
-            f"no stored result {name!r}: expected one of {', '.join(names())}"
-        )
-    record = json.loads(file.read_text(encoding="utf-8"))
+    record = read(name)
     missing = [key for key in REQUIRED if key not in record]
     if missing:
         raise ValueError(
@@ -138,9 +155,11 @@ def provenance(record: dict, width: int = 79) -> str:
 __all__ = [
     "FOLDER",
     "REQUIRED",
+    "UnknownResultError",
     "load",
     "machine_summary",
     "names",
     "path",
     "provenance",
+    "read",
 ]

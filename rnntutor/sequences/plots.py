@@ -9,25 +9,23 @@ prediction horizon. :func:`load_result` reads the JSON results shipped with the 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnntutor import results
+
 RESULTS = Path(__file__).parent / "results"
 
 
 def load_result(name: str) -> dict:
-    """A JSON result shipped in ``rnntutor/sequences/results`` (e.g. ``"bench_convlstm"``)."""
-    path = RESULTS / f"{name}.json"
-    if not path.is_file():
-        known = sorted(p.stem for p in RESULTS.glob("*.json"))
-        raise FileNotFoundError(
-            f"no shipped result {name!r}: expected one of {known}"
-        )
-    return json.loads(path.read_text())
+    """A JSON result shipped in ``rnntutor/sequences/results`` (e.g. ``"bench_convlstm"``).
+
+    An unknown name raises :class:`rnntutor.results.UnknownResultError` listing the known ones.
+    """
+    return results.read(name, RESULTS)
 
 
 def plot_frame_grid(

@@ -9,10 +9,9 @@ records how (command, training curve) and what it scores (written by
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from rnntutor.checkpoint import SHIPPED_DIR, load_shipped, shipped_record
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINT_DIR = SHIPPED_DIR
 PRETRAINED = {
     "convlstm_moving_mnist": "ConvLSTM predictor, 64x64 Moving MNIST 10 -> 10, see its .json record"
 }
@@ -27,18 +26,10 @@ def _check_name(name: str) -> str:
 
 
 def pretrained_record(name: str = "convlstm_moving_mnist") -> dict:
-    """The JSON record of a shipped predictor: command, curve, metrics, sha256."""
-    return json.loads(
-        (CHECKPOINT_DIR / f"{_check_name(name)}.json").read_text()
-    )
+    """The JSON record of a shipped predictor: command, curve, metrics, sha256 (checked)."""
+    return shipped_record(_check_name(name))
 
 
 def load_pretrained(name: str = "convlstm_moving_mnist", *, device="cpu"):
     """Load a shipped predictor (verified against the recorded sha256); returns the model in eval mode."""
-    from rnntutor.checkpoint import load_checkpoint
-
-    record = pretrained_record(name)
-    model, _, _ = load_checkpoint(
-        CHECKPOINT_DIR / f"{name}.pt", sha256=record["sha256"], device=device
-    )
-    return model.eval()
+    return load_shipped(_check_name(name), device=device)[0]

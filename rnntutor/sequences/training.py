@@ -46,6 +46,16 @@ def predict_frames(
     return np.concatenate(outs)
 
 
+CURVE_KEYS = (
+    "step",
+    "seconds",
+    "train_loss",
+    "bce_per_sequence",
+    "mse_per_frame",
+)
+"""The entries of a :func:`train_predictor` evaluation record that a learning curve keeps."""
+
+
 def evaluate_predictor(
     model,
     frames,
