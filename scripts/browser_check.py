@@ -22,7 +22,9 @@ page by page in the same way, and beside its English twin:
     markup that did not render next to Chinese text), and has as many equations as
     the English page (a ``$`` lost in translation would show as text);
   - the site's search finds pages for an English and a Chinese query (the Chinese
-    index is built with jieba).
+    index is built with jieba);
+  - the root page opens the English landing page in an English browser and the
+    Chinese one in a Chinese browser.
 A full-page screenshot of each page is saved under <build>/../screenshots/.
 """
 
@@ -127,6 +129,28 @@ def check_search(browser, build: Path) -> list[str]:
         if not result["results"]:
             failures.append(f"{prefix}search.html: no results for {query!r}")
         page.close()
+    return failures
+
+
+def check_root_language(browser, build: Path) -> list[str]:
+    """The root page opens the landing page in the language the browser prefers."""
+    failures = []
+    for locale, landing in (
+        ("en-US", "book/intro.html"),
+        ("zh-CN", "zh_CN/book/intro.html"),
+    ):
+        context = browser.new_context(locale=locale)
+        page = context.new_page()
+        page.goto((build / "index.html").as_uri())
+        page.wait_for_url("**/" + landing, timeout=20000)
+        reached = page.url.removeprefix(build.as_uri() + "/")
+        status = "ok" if reached == landing else "FAIL"
+        print(f"{status:4} index.html with a {locale} browser opens {reached}")
+        if reached != landing:
+            failures.append(
+                f"index.html: a {locale} browser lands on {reached}"
+            )
+        context.close()
     return failures
 
 
@@ -399,6 +423,7 @@ def check_site(build: Path) -> int:
         if (build / "zh_CN").is_dir():
             failures += compare_languages(build, seen)
             failures += check_search(browser, build)
+            failures += check_root_language(browser, build)
         browser.close()
     print(
         f"browser check: {len(html_pages) - len({f.split(':')[0] for f in failures})} passed, "

@@ -76,7 +76,7 @@ def _root_index(app, exception) -> None:
         return
     index = Path(app.outdir) / "index.html"
     if index.exists():
-        index.write_text(ROOT_INDEX.format(root=app.config.root_doc))
+        index.write_text(ROOT_INDEX.replace("{root}", app.config.root_doc))
 
 
 def setup(app):
