@@ -172,3 +172,41 @@ def test_checker_decorator_never_raises(capsys):
     assert check_demo("not a function") == False  # noqa: E712
     assert check_demo() == False  # noqa: E712
     assert "pass your function itself" in capsys.readouterr().out
+
+
+def test_a_right_answer_in_torch_gets_no_warning_about_read_only_inputs():
+    """The checkers pass read-only arrays; torch.as_tensor of one warns (a UserWarning).
+
+    torch warns once per process, so each case runs in a fresh interpreter.
+    """
+    import subprocess
+    import sys
+
+    program = """
+import warnings
+import numpy as np
+import torch
+from rnntutor.exercises import checker, readonly
+
+@checker("demo")
+def check_double(fn):
+    (x,) = readonly(np.arange(3.0))
+    return bool(np.allclose(np.asarray(fn(x)), 2 * x))
+
+warnings.simplefilter("error")
+{call}
+"""
+    inside = "assert check_double(lambda x: torch.as_tensor(x) * 2)"
+    outside = "torch.as_tensor(readonly(np.arange(3.0))[0])"
+    results = [
+        subprocess.run(
+            [sys.executable, "-c", program.replace("{call}", call)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        for call in (inside, outside)
+    ]
+    assert results[0].returncode == 0, results[0].stderr[-1000:]
+    # the same call outside a checker does warn (an error here)
+    assert results[1].returncode != 0 and "not writable" in results[1].stderr

@@ -16,6 +16,7 @@ import inspect
 import math
 import numbers
 import textwrap
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -435,7 +436,16 @@ def checker(exercise: str) -> Callable:
                     f"pass your function itself (got {type(fn).__name__} {_short(fn)}).",
                 )
             try:
-                verdict = check(fn, *args, **kwargs)
+                with warnings.catch_warnings():
+                    # the checker hands over read-only arrays on purpose (to catch
+                    # in-place writes); torch.as_tensor / from_numpy of one warns
+                    # about it, which would puzzle a learner whose answer is right
+                    warnings.filterwarnings(
+                        "ignore",
+                        message="The given NumPy array is not writable",
+                        category=UserWarning,
+                    )
+                    verdict = check(fn, *args, **kwargs)
             except Exception as exc:  # the learner's result broke an assumption of the checker
                 return failed(
                     exercise,
