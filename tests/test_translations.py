@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from translation_check import (  # noqa: E402
     GLOSSARY_PAGE,
     glossary,
+    glossary_rows,
     markup_tokens,
     prose,
     read_catalog,
@@ -61,11 +62,7 @@ def term_pattern(term: str) -> re.Pattern:
 
 def glossary_cells() -> set[str]:
     """The glossary's English-column cells: kept in English on purpose."""
-    text = (ROOT / "book" / "faq.md").read_text()
-    table = text.split("## Glossary", 1)[1].split("\n\n")[2]
-    return {
-        row.strip("|").split("|")[0].strip() for row in table.splitlines()[2:]
-    }
+    return {row[0] for row in glossary_rows(ROOT / GLOSSARY_PAGE)}
 
 
 def test_glossary_is_read():

@@ -41,13 +41,8 @@ def _role_target(role: str, content: str) -> str:
     return content
 
 
-def markup_tokens(text: str) -> Counter:
-    """What a translation of ``text`` must contain unchanged, as a multiset.
-
-    Roles (target only: the text of ``{ref}`text <target>``` may be translated),
-    code spans, display and inline math, link URLs and bare URLs, and the number of
-    ``**`` bold markers.
-    """
+def _split_markup(text: str) -> tuple[Counter, str]:
+    """The markup of ``text`` (see :func:`markup_tokens`) and the text left without it."""
     found: Counter = Counter()
     for role, content in ROLE.findall(text):
         found[("role", role, _role_target(role, content))] += 1
@@ -66,19 +61,38 @@ def markup_tokens(text: str) -> Counter:
     text = LINK_URL.sub("] ", text)
     for url in BARE_URL.findall(text):
         found[("url", url.rstrip(".,;:"))] += 1
+    text = BARE_URL.sub(" ", text)
     if text.count("**"):
         found[("bold markers",)] = text.count("**")
-    return found
+    return found, text
+
+
+def markup_tokens(text: str) -> Counter:
+    """What a translation of ``text`` must contain unchanged, as a multiset.
+
+    Roles (target only: the text of ``{ref}`text <target>``` may be translated),
+    code spans, display and inline math, link URLs and bare URLs, and the number of
+    ``**`` bold markers.
+    """
+    return _split_markup(text)[0]
 
 
 def prose(text: str) -> str:
     """``text`` without its roles, code, math and URLs: the words to translate."""
-    for pattern in (ROLE, CODE, DISPLAY_MATH, INLINE_MATH, BARE_URL):
-        text = pattern.sub(" ", text)
-    return LINK_URL.sub("] ", text)
+    return _split_markup(text)[1]
 
 
 GLOSSARY_PAGE = "book/faq.md"
+
+
+def glossary_rows(page) -> list[list[str]]:
+    """The cells of each row of the glossary table on ``page`` (header left out)."""
+    text = Path(page).read_text(encoding="utf-8")
+    table = text.split("## Glossary", 1)[1].split("\n\n")[2]
+    return [
+        [cell.strip() for cell in row.strip("|").split("|")]
+        for row in table.splitlines()[2:]
+    ]
 
 
 def glossary(page) -> list[tuple[str, str]]:
@@ -87,11 +101,8 @@ def glossary(page) -> list[tuple[str, str]]:
     Rows are ``| English | 中文 | Where |``; a cell may hold several terms separated by
     ";" (English) and "；" (Chinese), and notes in brackets, which are dropped.
     """
-    text = Path(page).read_text(encoding="utf-8")
-    table = text.split("## Glossary", 1)[1].split("\n\n")[2]
     pairs = []
-    for row in table.splitlines()[2:]:
-        english, chinese = (c.strip() for c in row.strip("|").split("|")[:2])
+    for english, chinese, *_ in glossary_rows(page):
         english = re.sub(r"\s*\([^)]*\)", "", english)
         chinese = re.sub(r"\s*\([^)]*\)", "", chinese)
         pairs += zip(
